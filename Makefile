@@ -1,0 +1,37 @@
+# The two commands of the README:
+#   make course   set everything up, then open the learner notebooks in JupyterLab
+#   make test     set everything up, then run every test (unit, notebooks, grading)
+# Other targets: make setup, make build (regenerate notebooks), make lab-solutions.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# tests run two at a time (2 cores); override with make test JOBS=1
+JOBS   ?= 2
+
+.PHONY: setup course test build lab-solutions clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/autograder kernel
+	touch $(STAMP)
+
+course: setup
+	$(BIN)/jupyter lab course/
+
+lab-solutions: setup
+	$(BIN)/jupyter lab solutions/
+
+test: setup
+	COURSE_OFFLINE=$${COURSE_OFFLINE:-1} $(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
+
+build: setup
+	$(BIN)/autograder build
+
+clean:
+	rm -rf $(VENV) .pytest_cache gradebook.db

@@ -1,0 +1,1 @@
+"""Benchmarks behind ``autograder bench TARGET``: one module per target, each with main(argv)."""

@@ -1,0 +1,81 @@
+"""The checks behind ``autograder.check``: one module per assignment.
+
+Each module decorates its public check functions with :func:`graded`, which registers
+them under the name of the graded function they check (``to_grayscale``,
+``correlate2d``…) together with the hints a learner can ask for. ``autograder.check``
+finds them all, so adding an assignment means adding a module here and nothing else.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from typing import Callable, Sequence
+
+from autograder.feedback import CheckFailure
+
+_REGISTRY: dict[str, "Check"] = {}
+
+
+class Check:
+    """A learner-facing check: ``check.NAME(candidate)`` and ``check.NAME.hint()``."""
+
+    def __init__(self, name: str, func: Callable, hints: Sequence[str]):
+        self.name = name
+        self.func = func
+        self.hints = list(hints)
+        self._hints_shown = 0
+        self.__doc__ = func.__doc__
+        self.__wrapped__ = func
+
+    def __call__(self, candidate, **options) -> None:
+        """Return None when ``candidate`` is right; raise AssertionError saying why not."""
+        __tracebackhide__ = True  # IPython hides this frame in tracebacks
+        try:
+            self.func(candidate, **options)
+        except CheckFailure as failure:
+            raise AssertionError(str(failure)) from None
+        print(f"✔ {self.name}: correct.")
+
+    def hint(self, number: int | None = None) -> None:
+        """Show the next hint (or hint ``number``, counting from 1)."""
+        if not self.hints:
+            print(f"No hint for {self.name}.")
+            return
+        if number is None:
+            number = min(self._hints_shown + 1, len(self.hints))
+        number = max(1, min(number, len(self.hints)))
+        self._hints_shown = max(self._hints_shown, number)
+        text = f"**Hint {number} of {len(self.hints)} for `{self.name}`:** {self.hints[number - 1]}"
+        try:
+            from IPython.display import Markdown, display
+            from IPython import get_ipython
+            if get_ipython() is not None:
+                display(Markdown(text))
+                return
+        except ImportError:
+            pass
+        print(text.replace("**", "").replace("`", ""))
+
+    def __repr__(self) -> str:
+        return f"<check for {self.name}(): call it with your function; .hint() for help>"
+
+
+def graded(name: str, hints: Sequence[str] = ()) -> Callable[[Callable], Callable]:
+    """Register the decorated function as the check of the graded function ``name``."""
+
+    def register(func: Callable) -> Callable:
+        if name in _REGISTRY:
+            raise RuntimeError(f"two checks are registered for {name!r}")
+        _REGISTRY[name] = Check(name, func, hints)
+        return func
+
+    return register
+
+
+def registry() -> dict[str, Check]:
+    """All checks, after importing every module of this package once."""
+    for module in pkgutil.iter_modules(__path__):
+        if not module.name.startswith("_"):
+            importlib.import_module(f"{__name__}.{module.name}")
+    return _REGISTRY
