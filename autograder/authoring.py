@@ -114,7 +114,7 @@ def parse_source(text: str) -> nbformat.NotebookNode:
 def _execute(notebook: nbformat.NotebookNode, folder: Path, timeout: int = 1800) -> None:
     from nbclient import NotebookClient
 
-    client = NotebookClient(notebook, kernel_name=paths.KERNEL_NAME, timeout=timeout,
+    client = NotebookClient(notebook, kernel_name=paths.KERNEL_NAME, timeout=timeout, record_timing=False,
                             resources={"metadata": {"path": str(folder)}})
     client.execute()
 

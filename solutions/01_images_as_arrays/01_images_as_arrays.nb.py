@@ -229,7 +229,8 @@ plt.show()
 #   `(rows, columns)`.
 # - **Output:** an array of shape `shape` (plus the channel axis if there was one), each
 #   pixel copied from the input pixel that contains its centre, as
-#   `skimage.transform.resize(image, shape, order=0)` samples. Keep the dtype.
+#   `skimage.transform.resize(image, shape, order=0)` samples. Copying pixels lets you keep
+#   the dtype.
 # - **Example:** `resize_nearest(np.arange(6).reshape(1, 6), (1, 4))` returns
 #   `array([[0, 2, 3, 5]])`.
 #

@@ -1,0 +1,43 @@
+"""The set-up files agree: pyproject.toml is the single list of packages; environment.yml
+must mirror it, and the installed package must carry its version."""
+
+import re
+import tomllib
+
+import autograder
+from pathlib import Path
+
+from conftest import ROOT
+
+
+def _normalise(requirement: str) -> str:
+    return re.sub(r"\s+", "", requirement).lower()
+
+
+def test_environment_yml_mirrors_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = {_normalise(r) for r in project["dependencies"]}
+    text = (ROOT / "environment.yml").read_text()
+    pip_lines = re.findall(r"^\s{6}- (.+)$", text, flags=re.MULTILINE)
+    listed = {_normalise(line) for line in pip_lines if not line.startswith("-e")}
+    assert listed == wanted, (f"only in pyproject.toml: {sorted(wanted - listed)}; "
+                              f"only in environment.yml: {sorted(listed - wanted)}")
+    python_floor = re.search(r">=(\d+\.\d+)", project["requires-python"]).group(1)
+    assert f"python={python_floor}" in text
+
+
+def test_package_version_comes_from_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert autograder.__version__ == project["version"]
+
+
+def test_kernel_spec_is_installed_for_this_python():
+    import json
+    import sys
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    spec = KernelSpecManager().get_kernel_spec("cnn-course")
+    assert Path(spec.argv[0]).parent == Path(sys.executable).parent  # this venv's Python
+    assert spec.env["TF_CPP_MIN_LOG_LEVEL"] == "3"
+    assert json.loads((ROOT / "solutions" / "01_images_as_arrays" / "01_images_as_arrays.ipynb").read_text()
+                      )["metadata"]["kernelspec"]["name"] == "cnn-course"

@@ -1,0 +1,142 @@
+"""Every assignment, end to end: the committed notebooks are derived from their sources,
+the solutions reproduce their committed outputs (nbval), the learner notebooks run up to
+their first exercise, and nbgrader gives the solution full marks and the blank notebook 0.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder import authoring, paths
+from conftest import ROOT, subprocess_env
+
+ASSIGNMENTS = paths.assignments(ROOT)
+
+
+def test_every_assignment_of_the_spec_has_a_notebook():
+    assert ASSIGNMENTS[0] == "01_images_as_arrays"
+    for assignment in ASSIGNMENTS:
+        assert paths.solution_notebook(assignment, ROOT).exists(), f"run: autograder build {assignment}"
+        assert paths.course_notebook(assignment, ROOT).exists(), f"run: autograder build {assignment}"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_solution_notebook_is_built_from_its_source(assignment):
+    problems = authoring.source_matches_solution(assignment)
+    assert not problems, f"solutions/{assignment} is stale, run `autograder build {assignment}`: {problems}"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_solution_notebook_has_outputs_and_no_errors(assignment):
+    notebook = nbformat.read(paths.solution_notebook(assignment, ROOT), as_version=4)
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert all(cell.execution_count for cell in code), "every code cell must have been run"
+    for cell in code:
+        for output in cell.outputs:
+            assert output.output_type != "error", f"cell {cell.id} raised {output.get('ename')}"
+            if cell.metadata.get("nbgrader", {}).get("grade"):
+                assert output.get("name") != "stderr", f"test cell {cell.id} writes to stderr (scores 0)"
+                assert output.output_type != "execute_result", f"test cell {cell.id} leaves a value (partial credit)"
+
+
+def _course_copy(tmp_path: Path, assignment: str) -> Path:
+    """A fresh course folder with this assignment's source and the course's nbgrader config."""
+    shutil.copytree(ROOT / "solutions" / assignment, tmp_path / "solutions" / assignment)
+    shutil.copy(ROOT / "nbgrader_config.py", tmp_path / "nbgrader_config.py")
+    authoring.generate_course(assignment, root=tmp_path, db_url=f"sqlite:///{tmp_path / 'gradebook.db'}")
+    return tmp_path
+
+
+def _files(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_course_notebook_is_a_fresh_generation(assignment, tmp_path):
+    fresh = _course_copy(tmp_path, assignment) / "course" / assignment
+    committed = ROOT / "course" / assignment
+    assert _files(fresh) == _files(committed), "course/ holds other files than nbgrader generates"
+    for name in _files(fresh):
+        if name.endswith(".ipynb"):
+            assert json.loads((fresh / name).read_text()) == json.loads((committed / name).read_text()), \
+                f"course/{assignment}/{name} drifted from solutions/: run `autograder build {assignment} --course-only`"
+        else:
+            assert (fresh / name).read_bytes() == (committed / name).read_bytes()
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_solution_outputs_reproduce_under_nbval(assignment):
+    notebook = paths.solution_notebook(assignment, ROOT)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--nbval", str(notebook), "-q", "-p", "no:cacheprovider",
+         "-p", "no:xdist", "--nbval-sanitize-with", str(ROOT / "tests" / "nbval_sanitize.cfg"),
+         "--rootdir", str(notebook.parent)],
+        cwd=notebook.parent, env=subprocess_env(), capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+
+
+def _first_error(notebook: nbformat.NotebookNode):
+    for index, cell in enumerate(notebook.cells):
+        for output in cell.get("outputs", []):
+            if output.output_type == "error":
+                return index, cell, output
+    return None
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_course_notebook_runs_up_to_its_first_exercise(assignment, tmp_path):
+    from nbclient import NotebookClient
+
+    path = paths.course_notebook(assignment, ROOT)
+    notebook = nbformat.read(path, as_version=4)
+    shutil.copytree(path.parent, tmp_path / assignment)
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in subprocess_env().items():
+            patch.setenv(key, value)
+        NotebookClient(notebook, kernel_name=paths.KERNEL_NAME, timeout=600, allow_errors=True,
+                       resources={"metadata": {"path": str(tmp_path / assignment)}}).execute()
+    first_answer = next(i for i, c in enumerate(notebook.cells)
+                        if c.metadata.get("nbgrader", {}).get("solution"))
+    error = _first_error(notebook)
+    assert error is not None, "a blank learner notebook should stop at its first unanswered exercise"
+    index, cell, output = error
+    assert index > first_answer, f"cell {cell.id} fails before the first exercise: {output.ename}: {output.evalue}"
+    assert output.ename == "NotImplementedError" or "not written yet" in output.evalue, \
+        f"first failure is not the unanswered exercise: {output.ename}: {output.evalue}"
+
+
+def _autograde(root: Path, assignment: str, students: dict[str, Path]) -> dict[str, tuple[float, float]]:
+    from nbgrader.api import Gradebook
+
+    for student, notebook in students.items():
+        target = root / "submitted" / student / assignment
+        target.mkdir(parents=True)
+        shutil.copy(notebook, target / f"{assignment}.ipynb")
+    result = subprocess.run(
+        [sys.executable, "-m", "nbgrader", "autograde", assignment, f"--CourseDirectory.root={root}",
+         f"--CourseDirectory.db_url=sqlite:///{root / 'gradebook.db'}", "--force"],
+        cwd=root, env=subprocess_env(), capture_output=True, text=True, timeout=1200)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}", course_id="cnn-course") as gradebook:
+        return {student: (gradebook.find_submission(assignment, student).score,
+                          gradebook.find_submission(assignment, student).max_score)
+                for student in students}
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_autograde_gives_solution_full_marks_and_blank_zero(assignment, tmp_path):
+    root = _course_copy(tmp_path, assignment)
+    scores = _autograde(root, assignment, {
+        "ci_solution": ROOT / "solutions" / assignment / f"{assignment}.ipynb",
+        "ci_blank": ROOT / "course" / assignment / f"{assignment}.ipynb",
+    })
+    score, max_score = scores["ci_solution"]
+    assert max_score > 0 and score == max_score, f"solution scored {score}/{max_score}"
+    assert scores["ci_blank"][0] == 0, f"blank notebook scored {scores['ci_blank']}"
