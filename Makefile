@@ -28,7 +28,7 @@ lab-solutions: setup
 	$(BIN)/jupyter lab solutions/
 
 test: setup
-	COURSE_OFFLINE=$${COURSE_OFFLINE:-1} $(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
+	COURSE_OFFLINE=$${COURSE_OFFLINE:-1} $(BIN)/python -m pytest -n $(JOBS) --durations=15
 
 build: setup
 	$(BIN)/autograder build

@@ -291,10 +291,11 @@ plt.show()
 
 # %% [markdown]
 # Nearest neighbour keeps hard edges but shows blocks ("jaggies"); bilinear and bicubic
-# trade the blocks for blur. Shrinking without anti-aliasing also throws away most input
-# pixels outright, which is why the area-averaged version keeps more detail of the camera's
-# tripod. Nearest neighbour still has its place: it never invents a value, so it is the
-# right choice for label images and binary masks.
+# trade the blocks for blur. Shrinking by nearest neighbour also throws away 15 of every
+# 16 input pixels outright, so fine textures can turn into noise (aliasing); the
+# area-averaged version lets each output pixel average the input pixels it covers
+# instead, which is smoother and more faithful. Nearest neighbour still has its place: it
+# never invents a value, so it is the right choice for label images and binary masks.
 #
 # ## 5. Why not feed pixels straight into a dense network?
 #
