@@ -5,7 +5,9 @@ their first exercise, and nbgrader gives the solution full marks and the blank n
 
 from __future__ import annotations
 
+import html as htmllib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -112,6 +114,17 @@ def test_course_notebook_runs_up_to_its_first_exercise(assignment, tmp_path):
         f"first failure is not the unanswered exercise: {output.ename}: {output.evalue}"
 
 
+def _hidden_test_lines(assignment: str) -> list[str]:
+    """The non-trivial lines between BEGIN and END HIDDEN TESTS in the source notebook."""
+    lines, hidden = [], False
+    for line in paths.source_path(assignment, ROOT).read_text().splitlines():
+        if "BEGIN HIDDEN TESTS" in line or "END HIDDEN TESTS" in line:
+            hidden = "BEGIN" in line
+        elif hidden and len(line.strip()) > 12:
+            lines.append(line.strip())
+    return lines
+
+
 def _autograde(root: Path, assignment: str, students: dict[str, Path]) -> dict[str, tuple[float, float]]:
     from nbgrader.api import Gradebook
 
@@ -140,3 +153,15 @@ def test_autograde_gives_solution_full_marks_and_blank_zero(assignment, tmp_path
     score, max_score = scores["ci_solution"]
     assert max_score > 0 and score == max_score, f"solution scored {score}/{max_score}"
     assert scores["ci_blank"][0] == 0, f"blank notebook scored {scores['ci_blank']}"
+
+    # feedback for the learner: scores shown, hidden tests not
+    result = subprocess.run(
+        [sys.executable, "-m", "nbgrader", "generate_feedback", assignment, "--student", "ci_blank",
+         f"--CourseDirectory.root={root}", f"--CourseDirectory.db_url=sqlite:///{root / 'gradebook.db'}"],
+        cwd=root, env=subprocess_env(), capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    html = (root / "feedback" / "ci_blank" / assignment / f"{assignment}.html").read_text()
+    text = htmllib.unescape(re.sub(r"<[^>]+>", "", html))
+    assert "HIDDEN TESTS" not in text
+    for line in _hidden_test_lines(assignment):
+        assert line not in text, f"feedback shows a hidden test line: {line}"
