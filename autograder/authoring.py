@@ -30,6 +30,40 @@ from autograder import paths
 
 CELL_MARKER = "# %%"
 
+COLAB_SETUP = """\
+# Set-up for Google Colab: installs the course package with its data, pinned to this
+# course version. Anywhere else (JupyterLab, nbgrader) this cell does nothing.
+import sys
+
+if "google.colab" in sys.modules:
+    !git clone --quiet --depth 1 --branch {tag} {repository}.git /content/course
+    %pip install --quiet -e /content/course
+    sys.path.insert(0, "/content/course")"""
+
+
+def course_release() -> tuple[str, str]:
+    """(repository URL, git tag of this version), both from pyproject.toml."""
+    import tomllib
+
+    project = tomllib.loads((paths.repo_root() / "pyproject.toml").read_text())["project"]
+    return project["urls"]["Repository"], f"v{project['version']}"
+
+
+def colab_url(assignment: str) -> str:
+    repository, tag = course_release()
+    return (repository.replace("https://github.com/", "https://colab.research.google.com/github/")
+            + f"/blob/{tag}/course/{assignment}/{assignment}.ipynb")
+
+
+def _colab_cells(assignment: str) -> list:
+    repository, tag = course_release()
+    badge = nbformat.v4.new_markdown_cell(
+        f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab_url(assignment)})")
+    badge.id = "colab-badge"
+    setup = nbformat.v4.new_code_cell(COLAB_SETUP.format(tag=tag, repository=repository))
+    setup.id = "colab-setup"
+    return [badge, setup]
+
 
 def _parse_header(header: str, number: int) -> dict:
     words = header[len(CELL_MARKER):].split()
@@ -77,8 +111,9 @@ def _strip_markdown(lines: list[str]) -> str:
     return "\n".join(text).strip("\n")
 
 
-def parse_source(text: str) -> nbformat.NotebookNode:
-    """Turn a percent-format source into a notebook without outputs."""
+def parse_source(text: str, assignment: str | None = None) -> nbformat.NotebookNode:
+    """Turn a percent-format source into a notebook without outputs. With ``assignment``,
+    the notebook opens with the Colab badge and the Colab set-up cell."""
     blocks: list[tuple[str, list[str]]] = []
     for line in text.splitlines():
         if line.startswith(CELL_MARKER):
@@ -103,6 +138,8 @@ def parse_source(text: str) -> nbformat.NotebookNode:
         if nbgrader:
             cell.metadata["nbgrader"] = nbgrader
         notebook.cells.append(cell)
+    if assignment:
+        notebook.cells[0:0] = _colab_cells(assignment)
     notebook.metadata = {
         "kernelspec": {"name": paths.KERNEL_NAME, "display_name": paths.KERNEL_DISPLAY_NAME,
                        "language": "python"},
@@ -122,7 +159,7 @@ def _execute(notebook: nbformat.NotebookNode, folder: Path, timeout: int = 1800)
 def build_solution(assignment: str, execute: bool = True) -> Path:
     """Source → solutions/<a>/<a>.ipynb, executed so that its outputs are the nbval baseline."""
     source = paths.source_path(assignment)
-    notebook = parse_source(source.read_text(encoding="utf-8"))
+    notebook = parse_source(source.read_text(encoding="utf-8"), assignment)
     if execute:
         _execute(notebook, source.parent)
     target = paths.solution_notebook(assignment)
@@ -147,7 +184,7 @@ def generate_course(assignment: str, root: Path | None = None, db_url: str | Non
 
 def source_matches_solution(assignment: str) -> list[str]:
     """Differences between the source file and the committed solution notebook (cells only)."""
-    expected = parse_source(paths.source_path(assignment).read_text(encoding="utf-8"))
+    expected = parse_source(paths.source_path(assignment).read_text(encoding="utf-8"), assignment)
     actual = nbformat.read(paths.solution_notebook(assignment), as_version=4)
     problems = []
     if len(expected.cells) != len(actual.cells):
