@@ -14,3 +14,10 @@ try:
     __version__ = _version("cnn-course-autograder")  # the one version, from pyproject.toml
 except _NotFound:  # running from a source tree that was not installed
     __version__ = "0+unknown"
+
+
+def check_environment() -> bool:
+    """Print whether each package the course needs is installed in a suitable version."""
+    from autograder.environment import check_environment as _check
+
+    return _check()

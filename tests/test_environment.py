@@ -41,3 +41,21 @@ def test_kernel_spec_is_installed_for_this_python():
     assert spec.env["TF_CPP_MIN_LOG_LEVEL"] == "3"
     assert json.loads((ROOT / "solutions" / "01_images_as_arrays" / "01_images_as_arrays.ipynb").read_text()
                       )["metadata"]["kernelspec"]["name"] == "cnn-course"
+
+
+def test_check_environment_reports_each_package(capsys, monkeypatch):
+    from autograder import check_environment, environment
+
+    assert check_environment() is True
+    out = capsys.readouterr().out
+    assert "✔ numpy" in out and "✔ tensorflow-cpu" in out and "Everything is in place." in out
+
+    real_version = environment.metadata.version
+
+    def older_numpy(name):
+        return "1.26.4" if name == "numpy" else real_version(name)
+
+    monkeypatch.setattr(environment.metadata, "version", older_numpy)
+    assert check_environment() is False
+    out = capsys.readouterr().out
+    assert "✘ numpy" in out and "pip install 'numpy" in out and "1 package(s) need attention." in out

@@ -29,6 +29,15 @@ from autograder.data import sample_image
 np.set_printoptions(precision=3, suppress=True)
 
 # %% [markdown]
+# First, make sure your set-up is complete: one line per package the course needs. A ✘
+# tells you what to install.
+
+# %% nbval-ignore-output
+from autograder import check_environment
+
+check_environment()
+
+# %% [markdown]
 # ## 1. A grey image is a matrix
 #
 # A greyscale image is a 2-D array: one number per pixel, its brightness. By convention
