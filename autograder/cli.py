@@ -4,6 +4,7 @@
     autograder build [ASSIGNMENT...]  source → executed solution notebook → learner notebook
     autograder bench TARGET [...]     benchmarks (autograder/bench/TARGET.py)
     autograder grade ASSIGNMENT [...] grade a class (autograder/grading/)
+    autograder site [--out DIR]       build the course website (Jupyter Book)
 """
 
 from __future__ import annotations
@@ -61,7 +62,24 @@ def _run_module(package: str, name: str, argv: list[str]) -> int:
     return int(module.main(argv) or 0)
 
 
+def _passthrough(command: str, rest: list[str]) -> int:
+    """Commands whose own modules parse their arguments."""
+    if command == "bench":
+        if not rest:
+            print("usage: autograder bench TARGET [options]")
+            return 2
+        return _run_module("bench", rest[0], rest[1:])
+    if command == "grade":
+        from autograder.grading import main as grade_main
+        return int(grade_main(rest) or 0)
+    from autograder.site import main as site_main
+    return int(site_main(rest) or 0)
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in ("bench", "grade", "site"):
+        return _passthrough(argv[0], argv[1:])
     parser = argparse.ArgumentParser(prog="autograder", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -81,17 +99,15 @@ def main(argv: list[str] | None = None) -> int:
     grade = commands.add_parser("grade", help="grade a class of submissions", add_help=False)
     grade.add_argument("rest", nargs=argparse.REMAINDER)
 
+    site = commands.add_parser("site", help="build the course website", add_help=False)
+    site.add_argument("rest", nargs=argparse.REMAINDER)
+
     args = parser.parse_args(argv)
     if args.command == "kernel":
         print(f"installed kernel {paths.KERNEL_NAME!r} in {install_kernel(args.prefix)}")
         return 0
     if args.command == "build":
         return _build(args)
-    if args.command == "bench":
-        return _run_module("bench", args.target, args.rest)
-    if args.command == "grade":
-        from autograder.grading import main as grade_main
-        return int(grade_main(args.rest) or 0)
     return 2
 
 
