@@ -29,13 +29,13 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 course: setup
-	$(BIN)/jupyter lab course/
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter lab course/
 
 lab-solutions: setup
-	$(BIN)/jupyter lab solutions/
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter lab solutions/
 
 test: setup
-	COURSE_OFFLINE=$${COURSE_OFFLINE:-1} $(BIN)/python -m pytest -n $(JOBS) --durations=15
+	PATH="$(CURDIR)/$(BIN):$$PATH" COURSE_OFFLINE=$${COURSE_OFFLINE:-1} $(BIN)/python -m pytest -n $(JOBS) --durations=15
 
 build: setup
 	$(BIN)/autograder build

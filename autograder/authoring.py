@@ -175,8 +175,10 @@ def generate_course(assignment: str, root: Path | None = None, db_url: str | Non
                f"--CourseDirectory.root={root}", "--log-level=WARN"]
     if db_url:
         command.append(f"--CourseDirectory.db_url={db_url}")
+    # nbgrader runs `alembic` from PATH: put this environment's scripts first
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     result = subprocess.run(command, cwd=root, capture_output=True, text=True,
-                            env={**os.environ, "PYTHONWARNINGS": "ignore"})
+                            env={**os.environ, "PYTHONWARNINGS": "ignore", "PATH": path})
     if result.returncode != 0:
         raise RuntimeError(f"nbgrader generate_assignment {assignment} failed:\n{result.stdout}\n{result.stderr}")
     return paths.course_notebook(assignment, root)

