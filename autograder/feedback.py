@@ -241,11 +241,14 @@ def expect_array(got: Any, expected: np.ndarray, where: str, *, atol: float = 1e
 
 
 def expect_value(got: Any, expected: Any, where: str, *, atol: float = 0.0, rtol: float = 0.0,
-                 integer: bool = False, mistakes: Mapping[str, Any] | None = None) -> Any:
+                 integer: bool = False, mistakes: Mapping[str, Any] | None = None,
+                 reveal: bool = True) -> Any:
     """Fail unless the scalar ``got`` equals ``expected`` (within tolerance for floats).
 
     With ``integer=True`` the answer must be a whole number (an int, numpy int, or a float
-    with no fractional part); counts of pixels or parameters are whole numbers.
+    with no fractional part); counts of pixels or parameters are whole numbers. With
+    ``reveal=False`` the message does not print ``expected``: for questions whose answer is
+    one fixed number, printing it would hand out the answer.
     """
     if isinstance(got, np.ndarray) and got.ndim == 0:
         got = got.item()
@@ -256,7 +259,8 @@ def expect_value(got: Any, expected: Any, where: str, *, atol: float = 0.0, rtol
              f"use `//` rather than `/`, or int().")
     if _same_value(got, expected, atol, rtol):
         return got
-    message = f"{where} returned {got!r}; expected {expected!r}."
+    message = (f"{where} returned {got!r}; expected {expected!r}." if reveal else
+               f"{where} returned {got!r}, which is not the right answer.")
     mistake = name_mistake(got, mistakes, atol, rtol)
     if mistake:
         message += f"\n  Likely mistake: {mistake}."

@@ -383,3 +383,9 @@ def test_checks_print_nothing_to_stderr(capfd):
         check.summarize(summarize_variant(no_bias=True))
     check.part_b_relu_pool(relu_pool_loops)
     assert capfd.readouterr().err == ""
+
+
+def test_part_c_feedback_does_not_hand_out_the_answer():
+    with pytest.raises(AssertionError) as failure:
+        check.part_c_total_params(lambda: 347)
+    assert "348" not in str(failure.value) and "not the right answer" in str(failure.value)

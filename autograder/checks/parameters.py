@@ -518,7 +518,7 @@ def check_part_c_total_params(part_c_total_params, seed: int = 0) -> None:
     """part_c_total_params() -> the exercise's total number of training parameters."""
     got = call(part_c_total_params, name="part_c_total_params")
     conv, fc = 3 * 3 * 3 * 1 + 1, 3 * 3 * 32 + 32
-    expect_value(got, EXAM_C_TOTAL, "part_c_total_params()", integer=True, mistakes={
+    expect_value(got, EXAM_C_TOTAL, "part_c_total_params()", integer=True, reveal=False, mistakes={
         "biases not counted anywhere (the conv filter has 1, the FC layer 32)": conv - 1 + fc - 32,
         "the conv filter's bias (b = 7 is a trained parameter too) was not counted": conv - 1 + fc,
         "the FC layer's 32 biases were not counted": conv + fc - 32,
