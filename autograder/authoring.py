@@ -152,6 +152,7 @@ def _execute(notebook: nbformat.NotebookNode, folder: Path, timeout: int = 1800)
     from nbclient import NotebookClient
 
     client = NotebookClient(notebook, kernel_name=paths.KERNEL_NAME, timeout=timeout, record_timing=False,
+                            store_widget_state=False,  # widget snapshots would only bloat the notebooks
                             resources={"metadata": {"path": str(folder)}})
     client.execute()
 

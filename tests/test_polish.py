@@ -63,7 +63,8 @@ def test_figures_have_titles(assignment):
     notebook = _notebook(assignment)
     helpers = _titling_helpers(notebook)
     for cell in notebook.cells:
-        has_figure = any("image/png" in output.get("data", {}) for output in cell.get("outputs", []))
+        has_figure = any(kind in output.get("data", {}) for output in cell.get("outputs", [])
+                         for kind in ("image/png", "image/jpeg"))
         if has_figure:
             titled = re.search(r"title", cell.source) or any(re.search(rf"\b{h}\(", cell.source) for h in helpers)
             assert titled, f"cell {cell.id}: give the figure a title"

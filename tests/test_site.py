@@ -75,8 +75,8 @@ def render(url: str, profile: Path) -> Page:
 
 
 def _figures(notebook) -> int:
-    return sum("image/png" in output.get("data", {}) for cell in notebook.cells
-               for output in cell.get("outputs", []))
+    return sum(any(kind in output.get("data", {}) for kind in ("image/png", "image/jpeg"))
+               for cell in notebook.cells for output in cell.get("outputs", []))
 
 
 def test_every_page_loads_with_title_figures_and_working_links(served_site, tmp_path):
