@@ -206,21 +206,29 @@ def _same_value(got: Any, expected: Any, atol: float, rtol: float) -> bool:
     return got == expected
 
 
-def _first_difference(got: np.ndarray, expected: np.ndarray, atol: float, rtol: float) -> str:
+def _first_difference(got: np.ndarray, expected: np.ndarray, atol: float, rtol: float,
+                      reveal: bool = True) -> str:
     close = np.isclose(got.astype(float), expected.astype(float), atol=atol, rtol=rtol, equal_nan=True)
     bad = np.argwhere(~close)
     index = tuple(int(i) for i in bad[0])
+    if not reveal:
+        return (f"{len(bad)} of {expected.size} values are wrong; the first at index {index}, "
+                f"where you have {got[index]:.6g}")
     return (f"{len(bad)} of {expected.size} values differ; the first at index {index}: "
             f"expected {expected[index]:.6g}, got {got[index]:.6g}")
 
 
 def expect_array(got: Any, expected: np.ndarray, where: str, *, atol: float = 1e-6,
-                 rtol: float = 1e-6, mistakes: Mapping[str, Any] | None = None) -> np.ndarray:
+                 rtol: float = 1e-6, mistakes: Mapping[str, Any] | None = None,
+                 reveal: bool = True) -> np.ndarray:
     """Fail unless ``got`` is an array (or list) equal to ``expected`` within tolerance.
 
     ``mistakes`` maps a description ("the kernel was not flipped") to the wrong answer that
     mistake produces (an array, or a function returning it); the first one that matches
-    ``got`` is named in the message.
+    ``got`` is named in the message. With ``reveal=False`` the message shows what the
+    learner returned and which entries are wrong, but neither the expected values nor the
+    expected shape: for questions whose answer is one fixed array (an exam question),
+    printing it would hand out the answer.
     """
     array = to_array(got, where)
     expected = np.asarray(expected)
@@ -228,10 +236,12 @@ def expect_array(got: Any, expected: np.ndarray, where: str, *, atol: float = 1e
         return array
     lines = [f"{where} is not right."]
     if array.shape != expected.shape:
-        lines.append(f"  expected shape {expected.shape}, got shape {array.shape}")
+        lines.append(f"  expected shape {expected.shape}, got shape {array.shape}" if reveal else
+                     f"  the shape {array.shape} is not the right shape")
     else:
-        lines.append("  " + _first_difference(array, expected, atol, rtol))
-    lines.append(f"  expected: {show(expected)}")
+        lines.append("  " + _first_difference(array, expected, atol, rtol, reveal))
+    if reveal:
+        lines.append(f"  expected: {show(expected)}")
     lines.append(f"  got:      {show(array)}")
     mistake = name_mistake(array, mistakes, atol, rtol)
     if mistake:

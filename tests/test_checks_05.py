@@ -510,3 +510,46 @@ def test_checks_print_nothing_to_stderr(capfd):
     check.conv_forward(conv_tensordot)
     check.pool_forward(pool_windows)
     assert capfd.readouterr().err == ""
+
+
+# ---------------------------------------------------------------------------------------
+# Mistakes added in review: each gets a message that names it
+
+
+def conv_first_bias_everywhere(x, W, b, stride, pad):
+    return conv_tensordot(x, W, np.zeros_like(b), stride, pad) + b[0]
+
+
+def pool_drops_channel_axis(x, f, s, mode):
+    out = pool_windows(x, f, s, mode)
+    return out[..., 0] if out.shape[-1] == 1 else out
+
+
+def softmax_row_max_whole_sum(z):
+    e = np.exp(z - np.max(z, axis=-1, keepdims=True))
+    return e / e.sum()
+
+
+@pytest.mark.parametrize("check_name, candidate, words", [
+    ("conv_forward", conv_first_bias_everywhere, r"the same bias|first filter's bias b\[0\]"),
+    ("pool_forward", pool_drops_channel_axis, "dropped the channel axis"),
+    ("softmax", softmax_row_max_whole_sum, "shifted by its own maximum .good., but divided by the sum over "
+                                           "the whole array"),
+    ("relu", lambda z: np.where(z > 0, z, 0.01 * z), "leaky ReLU"),
+    ("relu", lambda z: np.max(z, 0), r"np.max\(z, 0\).*reduces the array"),
+])
+def test_review_mistakes_are_named(check_name, candidate, words):
+    with pytest.raises(AssertionError, match=words):
+        getattr(check, check_name)(candidate)
+
+
+def test_first_bias_everywhere_is_named_on_random_input_too():
+    """On the lecture's example (b = [1, 0]) b[0] and the sum of the biases coincide; a random
+    case with three filters tells them apart."""
+    rng = np.random.default_rng(0)
+    x, W, b = rng.normal(size=(6, 5, 2)), rng.normal(size=(3, 3, 2, 3)), np.array([0.5, -1.0, 2.0])
+    mistakes = layers._conv_mistakes(x, W, b, 1, 0)
+    from autograder.feedback import name_mistake
+
+    got = conv_first_bias_everywhere(x, W, b, 1, 0)
+    assert name_mistake(got, mistakes).startswith("every output channel got the first filter's bias b[0]")

@@ -35,6 +35,8 @@ def test_conv_params_accepts_correct_variants(candidate):
     (lambda f, c_in, c_out: f * f * c_out + c_out, "input channels ignored"),
     (lambda f, c_in, c_out: f * c_in * c_out + c_out, "f instead of f²"),
     (lambda f, c_in, c_out: f * f * c_in * c_out + c_in, "one bias per input channel"),
+    (lambda f, c_in, c_out: f * f * c_in * c_out + 1, r"one bias for the whole layer"),
+    (lambda f, c_in, c_out: (f * f + 1) * c_in * c_out, r"a bias for every f × f slice"),
     (lambda f, c_in, c_out: (f * f * c_in * c_out + c_out) / 1.5, "not a whole number|returned"),
     (not_written, "not written yet"),
 ])
@@ -389,3 +391,101 @@ def test_part_c_feedback_does_not_hand_out_the_answer():
     with pytest.raises(AssertionError) as failure:
         check.part_c_total_params(lambda: 347)
     assert "348" not in str(failure.value) and "not the right answer" in str(failure.value)
+
+
+# ---------------------------------------------------------------------------------------
+# The exercise's parts a, b and d are fixed-answer questions too: their feedback names the
+# mistake but never prints the exercise's answer. Random inputs come first (with expected
+# values shown); the exercise's own data is checked last.
+
+
+def _message(check_name, candidate):
+    with pytest.raises(AssertionError) as failure:
+        getattr(check, check_name)(candidate)
+    return str(failure.value)
+
+
+def test_part_a_feedback_does_not_hand_out_the_feature_map():
+    def wrong_on_the_exercise_only(x, w, b):
+        out = feature_map_loops(x, w, b)
+        if x.shape == parameters.EXAM_X.shape and np.array_equal(x, parameters.EXAM_X):
+            out[0, 1] += 1
+        return out
+
+    message = _message("part_a_feature_map", wrong_on_the_exercise_only)
+    assert "part_a_feature_map(<6×6×3" in message and "values are wrong" in message
+    assert "expected" not in message
+    assert "[35 20 19 24]" not in message and "[-2 22 13  9]" not in message
+
+
+def test_part_a_feedback_keeps_the_shape_of_the_answer_to_itself():
+    def drops_a_row_on_the_exercise(x, w, b):
+        out = feature_map_loops(x, w, b)
+        return out[:-1] if x.shape == parameters.EXAM_X.shape else out
+
+    message = _message("part_a_feature_map", drops_a_row_on_the_exercise)
+    assert "is not the right shape" in message and "(4, 4)" not in message
+
+
+def test_part_a_feedback_still_names_the_mistake_on_the_exercise():
+    def flips_only_on_the_exercise(x, w, b):
+        if x.shape == parameters.EXAM_X.shape:
+            return feature_map_loops(x, w[::-1, ::-1], b)
+        return feature_map_loops(x, w, b)
+
+    message = _message("part_a_feature_map", flips_only_on_the_exercise)
+    assert "the filter was flipped" in message and "expected" not in message
+
+
+def test_part_a_read_feedback_does_not_hand_out_the_values():
+    def wrong_on_the_exercise_only(fmap, positions):
+        values = [fmap[row - 1, column - 1] for column, row in positions]
+        return [v + 1 for v in values] if list(positions) == parameters.EXAM_POSITIONS else values
+
+    message = _message("part_a_read", wrong_on_the_exercise_only)
+    assert "[ 9 -3 22]" not in message and "expected" not in message and "values are wrong" in message
+
+
+def test_part_a_read_index_error_is_diagnosed():
+    message = _message("part_a_read", lambda fmap, positions: [fmap[c - 1, r - 1] for c, r in positions])
+    assert "raised IndexError" in message and "rows and columns swapped" in message
+
+
+def test_part_b_feedback_does_not_hand_out_the_pooled_map():
+    def wrong_on_the_exercise_only(fmap):
+        rectified, pooled = relu_pool_loops(fmap)
+        if np.array_equal(fmap, parameters.EXAM_B_MAP):
+            pooled = pooled.copy()
+            pooled[2, 2] = 28
+        return rectified, pooled
+
+    message = _message("part_b_relu_pool", wrong_on_the_exercise_only)
+    assert "[1] (the pooled map) is not right" in message and "expected" not in message
+    assert "29" not in message
+
+
+def test_part_d_feedback_does_not_hand_out_the_answer():
+    def wrong_on_the_exercise_only(input_shape, f, c_out):
+        p, params = (f - 1) // 2, f * f * input_shape[2] * c_out + c_out
+        return (p, params + 1) if tuple(input_shape) == (256, 256, 3) else (p, params)
+
+    message = _message("part_d_same_conv", wrong_on_the_exercise_only)
+    assert "1185" in message and "1184" not in message and "not the right answer" in message
+
+
+def test_expect_array_reveal_false_hides_expected_values_and_shape():
+    from autograder.feedback import expect_array
+
+    expected = np.array([[11, 12], [13, 14]])
+    with pytest.raises(AssertionError) as failure:
+        expect_array(np.array([[11, 12], [13, 15]]), expected, "f()", reveal=False)
+    text = str(failure.value)
+    assert "1 of 4 values are wrong; the first at index (1, 1), where you have 15" in text
+    assert "14" not in text and "expected" not in text
+    with pytest.raises(AssertionError) as failure:
+        expect_array(np.array([11, 12, 13]), expected, "f()", reveal=False,
+                     mistakes={"flattened": np.array([11, 12, 13])})
+    text = str(failure.value)
+    assert "is not the right shape" in text and "(2, 2)" not in text and "Likely mistake: flattened" in text
+    with pytest.raises(AssertionError, match=r"expected: \[\[11 12\]"):  # the default still shows it
+        expect_array(np.array([[11, 12], [13, 15]]), expected, "f()")

@@ -182,7 +182,8 @@ def _output_size_mistakes(n, f, p, s) -> dict:
     "ends inside.",
     "The last start position is at most n + 2p − f, so there are ⌊(n + 2p − f) / s⌋ steps "
     "after the first one.",
-    "`return (n + 2 * p - f) // s + 1` (integer division rounds down).",
+    "In Python, `//` divides and rounds down (for these non-negative sizes), and keeps an int: "
+    "exactly the floor the formula needs. `/` gives a float, and `round()` sometimes rounds up.",
 ])
 @_quietly
 def check_output_size(output_size, seed: int = 0) -> None:
@@ -212,7 +213,8 @@ def check_output_size(output_size, seed: int = 0) -> None:
     "With stride 1 the output has n + 2p − f + 1 pixels. Set that equal to n and solve for p.",
     "p = (f − 1) / 2 is a whole number only when f is odd. For an even f, "
     "`raise ValueError(...)`: there would have to be more padding on one side than the other.",
-    "`if f % 2 == 0: raise ValueError('...')`, then `return (f - 1) // 2`.",
+    "`f % 2 == 0` tests for an even f. For odd f, compute (f − 1) / 2 with `//` so that the "
+    "answer is an int.",
 ])
 @_quietly
 def check_same_padding(same_padding, seed: int = 0) -> None:
@@ -267,8 +269,10 @@ def _conv_mistakes(x, W, b, stride, pad) -> dict:
         "bias missing: add b[k] to every value of output channel k": lambda: right() - b,
         "the bias was added once per input channel instead of once per filter":
             lambda: right() + (c_in - 1) * b,
-        "every output channel got the sum of all biases; filter k has its own bias b[k]":
-            lambda: right() - b + b.sum(),
+        "every output channel got the same bias (the sum of all biases, or b[0]); filter k has "
+        "its own bias b[k]": lambda: right() - b + b.sum(),
+        "every output channel got the first filter's bias b[0]; filter k has its own bias b[k]":
+            lambda: right() - b + b[0],
         "the biases are in the wrong order (b reversed)": lambda: right() - b + b[::-1],
         "only the first input channel was used; the filter covers all input channels":
             lambda: conv_oracle(x[..., :1], W[:, :, :1], b, stride, pad),
@@ -292,18 +296,18 @@ def _conv_mistakes(x, W, b, stride, pad) -> dict:
 
 @graded("conv_forward", hints=[
     "First pad: `xp = np.pad(x, ((pad, pad), (pad, pad), (0, 0)))` (no padding on the channel "
-    "axis). The output has output_size(H, f, pad, stride) rows, the same formula for columns, "
+    "axis). The output has output_size(n_H, f, pad, stride) rows, the same formula with n_W for columns, "
     "and one channel per filter.",
     "Output pixel (i, j, k) looks at the window `xp[i*stride : i*stride+f, j*stride : j*stride+f, :]` "
     "(all input channels), multiplies it element by element with the filter `W[:, :, :, k]`, "
     "sums everything and adds `b[k]`. Do not flip the filter.",
     "Loop over i and j; for all filters at once use "
-    "`np.tensordot(window, W, axes=([0, 1, 2], [0, 1, 2])) + b`, which gives the C_out values "
+    "`np.tensordot(window, W, axes=([0, 1, 2], [0, 1, 2])) + b`, which gives the c_out values "
     "of pixel (i, j). Return a float array; no ReLU here.",
 ])
 @_quietly
 def check_conv_forward(conv_forward, seed: int = 0) -> None:
-    """conv_forward(x, W, b, stride, pad) -> (H', W', C_out) cross-correlation plus biases."""
+    """conv_forward(x, W, b, stride, pad) -> (n_H', n_W', c_out) cross-correlation plus biases."""
     rng = np.random.default_rng(seed)
     for number, (x, W, b, stride, pad) in enumerate(_conv_cases(rng)):
         where = signature("conv_forward", x, W, b, stride, pad)
@@ -332,8 +336,9 @@ def _pool_mistakes(x, f, s, mode) -> dict:
     right = lambda: pool_oracle(x, f, s, mode)  # noqa: E731
     return {
         f"max and average swapped: mode={mode!r} asks for the {mode}": lambda: pool_oracle(x, f, s, other),
-        "pooled across channels: pool each channel on its own, over the f×f window only, "
-        "and keep one output channel per input channel":
+        "pooled across channels, or dropped the channel axis: pool each channel on its own, over "
+        "the f×f window only, and return (rows, columns, channels) with one output channel per "
+        "input channel, even when there is only one":
             lambda: _pool_across_channels(x, f, s, mode),
         "pooled across channels: every channel got the same value; pool each channel on its own":
             lambda: np.repeat(_pool_across_channels(x, f, s, mode)[..., None], x.shape[-1], axis=-1),
@@ -350,7 +355,7 @@ def _pool_mistakes(x, f, s, mode) -> dict:
 
 
 @graded("pool_forward", hints=[
-    "The output has ⌊(H − f) / s⌋ + 1 rows, ⌊(W − f) / s⌋ + 1 columns and as many channels as "
+    "The output has ⌊(n_H − f) / s⌋ + 1 rows, ⌊(n_W − f) / s⌋ + 1 columns and as many channels as "
     "the input. Pooling has no padding, no weights and never mixes channels.",
     "Output pixel (i, j) looks at `x[i*s : i*s+f, j*s : j*s+f, :]`; reduce that window over its "
     "first two axes only: `window.max(axis=(0, 1))` or `window.mean(axis=(0, 1))`.",
@@ -359,7 +364,7 @@ def _pool_mistakes(x, f, s, mode) -> dict:
 ])
 @_quietly
 def check_pool_forward(pool_forward, seed: int = 0) -> None:
-    """pool_forward(x, f, s, mode) -> (H', W', C) max or average over f×f windows, stride s."""
+    """pool_forward(x, f, s, mode) -> (n_H', n_W', c) max or average over f×f windows, stride s."""
     rng = np.random.default_rng(seed)
     for number, (x, f, s) in enumerate(_pool_cases(rng)):
         for mode in ("max", "average"):
@@ -379,7 +384,8 @@ def check_pool_forward(pool_forward, seed: int = 0) -> None:
 
 @graded("relu", hints=[
     "ReLU keeps positive values and replaces negative ones by 0: y = max(0, z), element by element.",
-    "`np.maximum(0, z)` does it for any shape (note: np.max would reduce the array to one number).",
+    "numpy has an element-wise maximum of an array and a number, which works for any shape. "
+    "Careful: `np.max` is a different function, it reduces the whole array to its largest value.",
 ])
 @_quietly
 def check_relu(relu, seed: int = 0) -> None:
@@ -397,13 +403,31 @@ def check_relu(relu, seed: int = 0) -> None:
         where = signature("relu", z)
         got = call(relu, z, name="relu")
         zf = z.astype(float)
+        if np.ndim(got) == 0 and isinstance(got, (int, float, np.number, np.ndarray)):
+            fail(f"{where} returned the single number {np.asarray(got).item()!r}; expected a numpy array of "
+                 f"shape {z.shape}.\n  Likely mistake: np.max(z, 0) (or max(z, 0)) reduces the array to its "
+                 f"largest value; ReLU works element by element: np.maximum(z, 0).")
         expect_array(got, np.maximum(zf, 0), where, atol=1e-6, mistakes={
             "the mask z > 0 (True/False) was returned instead of the values": (zf > 0).astype(float),
             "np.minimum instead of np.maximum: that keeps the negative part": np.minimum(zf, 0),
             "clipped at 1 instead of 0": np.maximum(zf, 1),
             "absolute value instead of clipping: negative values become 0, not positive": np.abs(zf),
             "values above 1 were clipped too (np.clip(z, 0, 1)); ReLU has no upper limit": np.clip(zf, 0, 1),
+            "that is a leaky ReLU (a small slope for negative values); ReLU sets them to exactly 0":
+                lambda: _leaky_slope_matches(got, zf),
         })
+
+
+def _leaky_slope_matches(got, z):
+    """``got`` itself if it is z for z ≥ 0 and a z for z < 0 with one small slope 0 < a < 1."""
+    got = np.asarray(got, float)
+    negative = z < 0
+    if got.shape != z.shape or not negative.any() or not np.allclose(got[~negative], z[~negative]):
+        return None
+    slopes = got[negative] / z[negative]
+    if np.allclose(slopes, slopes[0]) and 0 < slopes[0] < 1:
+        return got
+    return None
 
 
 # ---------------------------------------------------------------------------------------
@@ -414,6 +438,7 @@ def _softmax_mistakes(z: np.ndarray) -> dict:
     z = z.astype(float)
     e = np.exp(z)
     shifted = np.exp(z - z.max())
+    row_shifted = np.exp(z - z.max(axis=-1, keepdims=True))
     mistakes = {
         "overflow: np.exp of a large logit is inf, and inf / inf is nan. Subtract the largest "
         "logit first: exp(z − max z) gives the same probabilities":
@@ -423,6 +448,9 @@ def _softmax_mistakes(z: np.ndarray) -> dict:
             lambda: shifted / shifted.sum(axis=-1, keepdims=True) if z.ndim == 2 else None,
         "normalised over the whole array instead of each row (each row of logits is one example)":
             lambda: shifted / shifted.sum() if z.ndim == 2 else None,
+        "each row was shifted by its own maximum (good), but divided by the sum over the whole "
+        "array; sum each row separately: e.sum(axis=-1, keepdims=True)":
+            lambda: row_shifted / row_shifted.sum() if z.ndim == 2 else None,
         "normalised over axis 0 (each column) instead of the last axis (each row)":
             lambda: scipy_softmax(z, axis=0) if z.ndim == 2 else None,
         "the exponential is missing: z / sum(z) is not softmax": lambda: z / z.sum(axis=-1, keepdims=True),
@@ -483,7 +511,8 @@ def check_softmax(softmax, seed: int = 0) -> None:
 @graded("flatten", hints=[
     "Flattening lines up all the numbers of the volume in one 1-D array, row by row: first all "
     "channels of pixel (0, 0), then of pixel (0, 1), and so on, as Keras' Flatten layer does.",
-    "That is numpy's default (C, row-major) order: `x.reshape(-1)` or `x.ravel()`.",
+    "That is numpy's default (C, row-major) order, so no loop is needed: reshape the array to "
+    "a single axis (a length of -1 means 'whatever fits').",
 ])
 @_quietly
 def check_flatten(flatten, seed: int = 0) -> None:

@@ -89,6 +89,10 @@ def _conv_params_mistakes(f, c_in, c_out) -> dict:
         "f instead of f²: a filter is f × f, square": f * c_in * c_out + c_out,
         "one bias per input channel instead of one per filter (+ c_in instead of + c_out)":
             f * f * c_in * c_out + c_in,
+        "one bias for the whole layer (+ 1); every filter has its own bias, + c_out":
+            f * f * c_in * c_out + 1,
+        "a bias for every f × f slice (one per input channel of every filter); a filter is one "
+        "f × f × c_in volume with a single bias, so + c_out": (f * f + 1) * c_in * c_out,
     }
 
 
@@ -214,8 +218,8 @@ def _row_mistakes(layer, in_shape, expected_row) -> list[tuple[str, object]]:
         if len(in_shape) == 3:
             h, w, c = in_shape
             mistakes.append(("flatten size wrong: the channels were left out; flattening keeps "
-                             "all h × w × c values", ("shape", (h * w,))))
-            mistakes.append(("flatten size wrong: h + w + c added instead of multiplied",
+                             "all n_H × n_W × c values", ("shape", (h * w,))))
+            mistakes.append(("flatten size wrong: n_H + n_W + c added instead of multiplied",
                              ("shape", (h + w + c,))))
         mistakes.append(("flatten has no parameters", ("params_nonzero", None)))
         mistakes.append(("flatten size wrong: flattening keeps all the values, the size is the "
@@ -231,9 +235,9 @@ def _row_mistakes(layer, in_shape, expected_row) -> list[tuple[str, object]]:
         if len(in_shape) == 3:
             h, w, c = in_shape
             mistakes.append(("the dense layer's inputs counted without the channels: it gets all "
-                             "h × w × c values", ("params", h * w * units + units)))
+                             "n_H × n_W × c values", ("params", h * w * units + units)))
     mistakes.append(("output activation size miscounted: the size is the product of the "
-                     "activation shape (h × w × c)", ("size_not_product", None)))
+                     "activation shape (n_H × n_W × c)", ("size_not_product", None)))
     mistakes.append(("the activation size of the layer's input was reported, not of its output",
                      ("size", math.prod(in_shape))))
     return mistakes
@@ -336,9 +340,11 @@ def _random_architecture(rng: np.random.Generator):
     "Keep track of the current activation shape, starting from input_shape. For each layer "
     "compute its output shape, then its size (the product of the shape) and its parameters, "
     "append the row, and make the output shape the current shape.",
-    "conv (f, s, p, n): rows and columns with ⌊(n + 2p − f) / s⌋ + 1, n channels, "
-    "f·f·c_in·n + n parameters. pool (f, s): the same size rule with p = 0, channels unchanged, "
-    "0 parameters. flatten: (h·w·c,), 0 parameters. dense (n): (n,), n_in·n + n parameters.",
+    "conv (f, s, p, n_filters): rows ⌊(n_H + 2p − f) / s⌋ + 1, columns the same with n_W, "
+    "n_filters channels, f·f·c_in·n_filters + n_filters parameters. pool (f, s): the same size "
+    "rule with p = 0, channels unchanged, 0 parameters. flatten: (n_H·n_W·c,), 0 parameters. "
+    "dense (n_units): (n_units,), n_in·n_units + n_units parameters, n_in being the size of "
+    "the layer's input.",
     "Check yourself on the lecture's table: the rows must be ((28, 28, 8), 6272, 608), "
     "((14, 14, 8), 1568, 0), ((10, 10, 16), 1600, 3216), … and the parameters add up to 62,958.",
 ])
@@ -349,10 +355,12 @@ def check_summarize(summarize, seed: int = 0) -> None:
     cases = [(LENET_INPUT, LENET_LAYERS),
              ((64, 64, 3), [("conv", 3, 1, 0, 8), ("conv", 5, 2, 0, 16), ("conv", 7, 2, 0, 32),
                             ("flatten",), ("dense", 10)]),
-             ((6, 6, 3), [("conv", 3, 1, 0, 1), ("pool", 2, 1), ("flatten",), ("dense", 32)]),
              ((28, 28, 1), [("conv", 3, 1, 1, 4), ("pool", 2, 2), ("conv", 3, 1, 1, 6), ("pool", 2, 2),
                             ("flatten",), ("dense", 10)])]
     cases += [_random_architecture(rng) for _ in range(2)]
+    # the network of the exercise's part c comes last, so that a summarize with a bug shows
+    # the rows of other networks first rather than the pieces of part c's answer
+    cases.append(((6, 6, 3), [("conv", 3, 1, 0, 1), ("pool", 2, 1), ("flatten",), ("dense", 32)]))
     for number, (input_shape, layers) in enumerate(cases):
         where = f"summarize({input_shape}, <{len(layers)} layers>)"
         got = call(summarize, input_shape, [tuple(layer) for layer in layers], name="summarize")
@@ -373,24 +381,27 @@ def _feature_map_oracle(x, w, b) -> np.ndarray:
 
 
 @graded("part_a_feature_map", hints=[
-    "The map has (H − f + 1) rows and (W − f + 1) columns (p = 0, s = 1) and one channel: the "
+    "The map has (n_H − f + 1) rows and (n_W − f + 1) columns (p = 0, s = 1) and one channel: the "
     "filter has as many channels as the input.",
     "Value (i, j) = sum of x[i:i+f, j:j+f, :] * w over rows, columns and channels, plus b. "
     "Do not flip the filter.",
 ])
 @_quietly
 def check_part_a_feature_map(part_a_feature_map, seed: int = 0) -> None:
-    """part_a_feature_map(x, w, b) -> (H − f + 1, W − f + 1) map of one filter plus its bias."""
+    """part_a_feature_map(x, w, b) -> (n_H − f + 1, n_W − f + 1) map of one filter plus its bias."""
     rng = np.random.default_rng(seed)
-    cases = [(EXAM_X, EXAM_W, EXAM_B),
-             (rng.integers(0, 8, size=(5, 7, 3)), rng.integers(-2, 3, size=(3, 3, 3)), -4),
+    # random inputs first, with expected values in the feedback; the exercise's own data last,
+    # where the feedback names the mistake but does not print the answer
+    cases = [(rng.integers(0, 8, size=(5, 7, 3)), rng.integers(-2, 3, size=(3, 3, 3)), -4),
              (rng.normal(size=(8, 6, 2)), rng.normal(size=(5, 5, 2)), 0.5),
-             (rng.normal(size=(4, 9, 1)), rng.normal(size=(2, 2, 1)), 1.0)]
+             (rng.normal(size=(4, 9, 1)), rng.normal(size=(2, 2, 1)), 1.0),
+             (EXAM_X, EXAM_W, EXAM_B)]
     for number, (x, w, b) in enumerate(cases):
+        exam = number == len(cases) - 1
         where = signature("part_a_feature_map", x, w, b)
         got = call(part_a_feature_map, x, w, b, name="part_a_feature_map")
-        expected = EXAM_FEATURE_MAP if number == 0 else _feature_map_oracle(x, w, b)
-        expect_array(got, expected, where, atol=1e-6, mistakes={
+        expected = EXAM_FEATURE_MAP if exam else _feature_map_oracle(x, w, b)
+        expect_array(got, expected, where, atol=1e-6, reveal=not exam, mistakes={
             "the filter was flipped (a true convolution); CNN layers use cross-correlation":
                 lambda: _feature_map_oracle(x, np.asarray(w)[::-1, ::-1], b),
             "bias missing: add b to every value": lambda: expected - b,
@@ -400,11 +411,47 @@ def check_part_a_feature_map(part_a_feature_map, seed: int = 0) -> None:
                 lambda: np.maximum(expected, 0),
             "rows and columns swapped (the map is transposed)": lambda: expected.T,
             "the bias was added once per input channel": lambda: expected + (x.shape[2] - 1) * b,
+            "the output array has an integer dtype (np.zeros_like(x), or dtype=int), which "
+            "truncates the values; create it with dtype=float": lambda: np.trunc(expected),
         })
 
 
 def _read_oracle(feature_map, positions):
     return [feature_map[row - 1, column - 1] for column, row in positions]
+
+
+def _read_mistakes(fmap, positions) -> dict:
+    """The typical ways of reading (column, row) positions counted from 1 wrongly."""
+
+    def swapped():
+        return np.array([fmap[column - 1, row - 1] for column, row in positions])
+
+    def zero_based():
+        return np.array([fmap[row, column] for column, row in positions])
+
+    def both():
+        return np.array([fmap[column, row] for column, row in positions])
+
+    return {
+        "rows and columns swapped: the question says (column, row), numpy wants [row, column]": swapped,
+        "counted from 0: the question's 1st row is index 0": zero_based,
+        "counted from 0 and rows and columns swapped": both,
+    }
+
+
+def _diagnose_index_error(part_a_read, positions) -> str:
+    """Which mistake made part_a_read index outside the map? Ask it again on a map large
+    enough for every misreading, with distinct values, and see which one it reproduces."""
+    from autograder.feedback import CheckFailure, name_mistake
+
+    probe = np.arange(1, 1 + 12 * 12).reshape(12, 12) * 10
+    try:
+        got = np.asarray(call(part_a_read, probe, positions, name="part_a_read"), float).reshape(-1)
+    except (CheckFailure, ValueError, TypeError):
+        got = None
+    mistake = name_mistake(got, _read_mistakes(probe, positions), 0, 0) if got is not None else None
+    return mistake or ("an index outside the map: the positions are (column, row) counted from 1, "
+                       "so the value is feature_map[row − 1, column − 1]")
 
 
 @graded("part_a_read", hints=[
@@ -416,44 +463,31 @@ def _read_oracle(feature_map, positions):
 def check_part_a_read(part_a_read, seed: int = 0) -> None:
     """part_a_read(feature_map, positions) -> the values at (column, row) positions counted from 1."""
     rng = np.random.default_rng(seed)
-    cases = [(EXAM_FEATURE_MAP, EXAM_POSITIONS)]
+    cases = []
     for shape in [(5, 7), (6, 4)]:
         fmap = rng.integers(-50, 50, size=shape)
         positions = [(int(rng.integers(1, shape[1] + 1)), int(rng.integers(1, shape[0] + 1))) for _ in range(4)]
         positions.append((shape[1], 1))  # last column, first row: only valid one way round
         cases.append((fmap, positions))
+    cases.append((EXAM_FEATURE_MAP, EXAM_POSITIONS))  # last, and without printing the answer
     from autograder.feedback import CheckFailure
 
-    for fmap, positions in cases:
+    for number, (fmap, positions) in enumerate(cases):
         where = signature("part_a_read", fmap, positions)
         try:
             got = call(part_a_read, fmap, positions, name="part_a_read")
         except CheckFailure as failure:
             if "IndexError" not in str(failure):
                 raise
-            fail(f"{failure}\n  Likely mistake: counted from 0: the positions count from 1, so the "
-                 f"question's 4th column is index 3.")
+            fail(f"{failure}\n  Likely mistake: {_diagnose_index_error(part_a_read, positions)}.")
         expected = np.array(_read_oracle(fmap, positions))
-
-        def swapped():
-            return np.array([fmap[column - 1, row - 1] for column, row in positions])
-
-        def zero_based():
-            return np.array([fmap[row, column] for column, row in positions])
-
-        def both():
-            return np.array([fmap[column, row] for column, row in positions])
-
         array = to_array(got, where)
         expect_array(array.reshape(-1) if array.size == len(positions) else array, expected, where,
-                     atol=0, rtol=0, mistakes={
-            "rows and columns swapped: the question says (column, row), numpy wants [row, column]": swapped,
-            "counted from 0: the question's 1st row is index 0": zero_based,
-            "counted from 0 and rows and columns swapped": both,
-        })
+                     atol=0, rtol=0, reveal=number < len(cases) - 1, mistakes=_read_mistakes(fmap, positions))
     got = call(part_a_read, EXAM_FEATURE_MAP, EXAM_POSITIONS, name="part_a_read")
     if [int(v) for v in np.asarray(got).reshape(-1)] != EXAM_VALUES:
-        fail(f"part_a_read on the exercise's feature map gives {got}; expected {EXAM_VALUES}.")
+        fail(f"part_a_read on the exercise's feature map gives {got}, which is not right: "
+             f"read the values at (column, row) = {EXAM_POSITIONS}, counted from 1.")
 
 
 # ---------------------------------------------------------------------------------------
@@ -476,22 +510,24 @@ def _max_pool(a, f, s) -> np.ndarray:
 def check_part_b_relu_pool(part_b_relu_pool, seed: int = 0) -> None:
     """part_b_relu_pool(feature_map) -> (ReLU(feature_map), its 2×2 stride-1 max pooling)."""
     rng = np.random.default_rng(seed)
-    cases = [EXAM_B_MAP, rng.integers(-20, 30, size=(5, 6)), rng.normal(size=(6, 4)),
-             np.array([[-3, -1, 4], [-2, -5, 1], [0, -1, -2]])]
+    # the exercise's map last, where the feedback does not print the answer
+    cases = [rng.integers(-20, 30, size=(5, 6)), rng.normal(size=(6, 4)),
+             np.array([[-3, -1, 4], [-2, -5, 1], [0, -1, -2]]), EXAM_B_MAP]
     for number, fmap in enumerate(cases):
+        exam = number == len(cases) - 1
         where = signature("part_b_relu_pool", fmap)
         got = call(part_b_relu_pool, fmap, name="part_b_relu_pool")
         if not isinstance(got, (tuple, list)) or len(got) != 2:
             fail(f"{where} returned {describe(got)}; expected a tuple (rectified, pooled) of two arrays.")
         rectified = np.maximum(np.asarray(fmap, float), 0)
         pooled = _max_pool(rectified, 2, 1)
-        if number == 0:
+        if exam:
             rectified, pooled = EXAM_B_RELU, EXAM_B_POOLED
-        expect_array(got[0], rectified, where + "[0] (the rectified map)", mistakes={
+        expect_array(got[0], rectified, where + "[0] (the rectified map)", reveal=not exam, mistakes={
             "the ReLU is max(0, z): negative values become 0, the rest stays": np.abs(fmap),
             "np.minimum instead of np.maximum": np.minimum(fmap, 0),
         })
-        expect_array(got[1], pooled, where + "[1] (the pooled map)", mistakes={
+        expect_array(got[1], pooled, where + "[1] (the pooled map)", reveal=not exam, mistakes={
             "stride 2 instead of 1: the question asks for stride s = 1": _max_pool(rectified, 2, 2),
             "average pooling instead of max pooling": np.array(
                 [[rectified[i:i + 2, j:j + 2].mean() for j in range(rectified.shape[1] - 1)]
@@ -544,21 +580,26 @@ def check_part_c_total_params(part_c_total_params, seed: int = 0) -> None:
 def check_part_d_same_conv(part_d_same_conv, seed: int = 0) -> None:
     """part_d_same_conv(input_shape, f, c_out) -> (p, parameters) of a stride-1 'same' conv layer."""
     rng = np.random.default_rng(seed)
-    cases = [((256, 256, 3), 7, 8), ((32, 32, 3), 3, 16), ((28, 20, 1), 5, 6),
+    # the exercise's layer last, where the feedback does not print the answer
+    cases = [((28, 20, 1), 5, 6), ((32, 32, 3), 3, 16),
              ((int(rng.integers(10, 300)), int(rng.integers(10, 300)), int(rng.integers(1, 64))),
-              int(2 * rng.integers(0, 5) + 1), int(rng.integers(1, 128)))]
+              int(2 * rng.integers(0, 5) + 1), int(rng.integers(1, 128))),
+             ((256, 256, 3), 7, 8)]
     for number, (input_shape, f, c_out) in enumerate(cases):
+        exam = number == len(cases) - 1
         where = signature("part_d_same_conv", input_shape, f, c_out)
         got = call(part_d_same_conv, input_shape, f, c_out, name="part_d_same_conv")
         if not isinstance(got, (tuple, list)) or len(got) != 2:
             fail(f"{where} returned {describe(got)}; expected a tuple (p, parameters).")
         c_in = input_shape[2]
-        expected = EXAM_D if number == 0 else ((f - 1) // 2, f * f * c_in * c_out + c_out)
-        expect_value(got[0], expected[0], where + "[0] (the padding p)", integer=True, mistakes={
+        expected = EXAM_D if exam else ((f - 1) // 2, f * f * c_in * c_out + c_out)
+        padding_mistakes = {
             "p = f − 1 is the padding of both sides together; p is per side": f - 1,
             "(f + 1) / 2 instead of (f − 1) / 2": (f + 1) // 2,
-        })
-        expect_value(got[1], expected[1], where + "[1] (the parameters)", integer=True,
+        }
+        expect_value(got[0], expected[0], where + "[0] (the padding p)", integer=True, reveal=not exam,
+                     mistakes=padding_mistakes)
+        expect_value(got[1], expected[1], where + "[1] (the parameters)", integer=True, reveal=not exam,
                      mistakes={**_conv_params_mistakes(f, c_in, c_out),
                                "the image size was multiplied in: parameters do not depend on "
                                "the image size": f * f * c_in * c_out * input_shape[0] * input_shape[1] + c_out})

@@ -25,6 +25,11 @@
 # Conventions used throughout, the same as Keras': arrays are `(rows, columns, channels)`
 # (channels last), padding `p` is the number of zero rows or columns added **on each
 # side**, and "convolution" means cross-correlation (the filter is not flipped).
+#
+# Notation, as in the lecture: `n` is the size of a square input, `f` the filter (or
+# window) size, `p` the padding, `s` the stride. An input that need not be square has
+# `n_H` rows and `n_W` columns; a volume has `c_in` channels, and a layer with `c_out`
+# filters makes `c_out` output channels (the lecture writes both as `n_c`).
 
 # %%
 from autograder import check  # first: it also keeps TensorFlow's start-up log quiet
@@ -81,10 +86,14 @@ for k, start in enumerate(starts):
 dropped = starts[-1] + s
 ax.add_patch(plt.Rectangle((dropped + 0.05, 1.2 + 0.45 * len(starts)), f - 0.1, 0.35, fill=False,
                            edgecolor="tab:red", linestyle="--"))
-ax.text(dropped + f / 2, 1.37 + 0.45 * len(starts), "not made: sticks out", ha="center", va="center",
+ax.text(dropped + f / 2, 1.37 + 0.45 * len(starts), "not made:", ha="center", va="center",
         color="tab:red")
-ax.set_xlim(-0.2, n + 2.5)
-ax.set_ylim(-0.2, 2.8)
+ax.text(dropped + f + 0.1, 1.37 + 0.45 * len(starts), "needs pixel 8, which does not exist",
+        ha="left", va="center", color="tab:red")
+ax.add_patch(plt.Rectangle((n, 0), 1, 1, fill=False, edgecolor="tab:red", linestyle=":"))
+ax.text(n + 0.5, 0.5, "8?", ha="center", va="center", color="tab:red")
+ax.set_xlim(-0.2, n + 6.5)
+ax.set_ylim(-0.2, 3.1)
 ax.set_yticks([])
 ax.set_xlabel("pixel index along the row")
 ax.set_title("n = 8, f = 3, s = 2: ⌊(8 − 3) / 2⌋ + 1 = 3 windows")
@@ -275,7 +284,7 @@ for (i, j), value in np.ndenumerate(A):
     ax.text(j, i, value, ha="center", va="center", fontsize=12)
 centres = []
 for k, (i, j) in enumerate([(0, 0), (0, 2), (2, 0), (2, 2)]):
-    offset = 0.06 * k
+    offset = 0.05 + 0.06 * k  # nested a little so that overlapping windows stay visible
     ax.add_patch(plt.Rectangle((j - 0.5 + offset, i - 0.5 + offset), 3 - 2 * offset, 3 - 2 * offset,
                                fill=False, edgecolor=path_colours[k], linewidth=2.5))
     centres.append((j + 1, i + 1))
@@ -304,25 +313,26 @@ plt.show()
 #
 # ## 4. Convolution over a volume
 #
-# A colour image is a volume of shape `(n, n, 3)`. A filter for it is a volume too, of
+# A colour image is a volume of shape `(n_H, n_W, 3)`. A filter for it is a volume too, of
 # shape `(f, f, 3)`: one `f × f` slice per input channel. At each position the filter
 # multiplies all `f · f · 3` numbers under it, adds them **all** up (over rows, columns
 # *and* channels) and adds one bias. So one filter makes one 2-D output, whatever the
 # number of input channels: a (6, 6, 3) image and a (3, 3, 3) filter give (4, 4).
 #
 # A layer uses many filters at once. Each filter produces its own output channel, so
-# `C_out` filters give an output volume with `C_out` channels. All the weights of a layer
+# `c_out` filters give an output volume with `c_out` channels. All the weights of a layer
 # fit in one array and all the biases in another:
 #
-# - `W` of shape `(f, f, C_in, C_out)`: `W[:, :, :, k]` is filter `k`;
-# - `b` of shape `(C_out,)`: one bias per filter (not per pixel, not per input channel).
+# - `W` of shape `(f, f, c_in, c_out)`: `W[:, :, :, k]` is filter `k`;
+# - `b` of shape `(c_out,)`: one bias per filter (not per pixel, not per input channel).
 #
 # Output pixel `(i, j)` of channel `k` is
 #
-# $$z[i, j, k] = \sum_{u=0}^{f-1} \sum_{v=0}^{f-1} \sum_{c=0}^{C_{in}-1}
+# $$z[i, j, k] = \sum_{u=0}^{f-1} \sum_{v=0}^{f-1} \sum_{c=0}^{c_{in}-1}
 #   x_p[i s + u,\; j s + v,\; c] \cdot W[u, v, c, k] + b[k]$$
 #
-# where `x_p` is the input after zero padding.
+# where `x_p` is the input after zero padding. (`W` is the weight array here; the number
+# of columns of the input is `n_W`.)
 #
 # ### The lecture's example
 #
@@ -366,22 +376,22 @@ print(f"sum over channels {total:+d}, plus bias b0 = {b_volume[0]}: z[0, 0, 0] =
 #
 # ### Exercise 3 · `conv_forward(x, W, b, stride, pad)`
 #
-# - **Input:** `x` of shape `(H, W, C_in)`; filters `W` of shape `(f, f, C_in, C_out)`;
-#   biases `b` of shape `(C_out,)`; `stride` ≥ 1; `pad` ≥ 0 zeros per side.
-# - **Output:** a float array of shape `(H', W', C_out)` with
-#   `H' = output_size(H, f, pad, stride)` and the same formula for the columns: the
-#   cross-correlation (do not flip the filter) summed over all input channels, plus one
-#   bias per filter. No activation: ReLU is a separate layer.
+# - **Input:** `x` of shape `(n_H, n_W, c_in)`; filters `W` of shape `(f, f, c_in, c_out)`;
+#   biases `b` of shape `(c_out,)`; `stride` ≥ 1; `pad` ≥ 0 zeros per side.
+# - **Output:** a float array of shape `(n_H', n_W', c_out)` with
+#   `n_H' = output_size(n_H, f, pad, stride)` and `n_W'` likewise: the cross-correlation
+#   (do not flip the filter) summed over all input channels, plus one bias per filter.
+#   No activation: ReLU is a separate layer.
 # - **Example:** with the lecture's volume above,
 #   `conv_forward(x_volume, W_volume, b_volume, 2, 1)[:, :, 0]` is
 #   `[[-2, 2, 1], [-7, 0, 3], [2, 4, 3]]`.
 #
-# `H` and `W` need not be equal, and the stride need not divide the size evenly. Loops
+# `n_H` and `n_W` need not be equal, and the stride need not divide the size evenly. Loops
 # over the output rows and columns are fine. Stuck? `check.conv_forward.hint()`.
 
 # %% solution id=conv_forward
 def conv_forward(x, W, b, stride=1, pad=0):
-    """Convolution layer (cross-correlation) over an (H, W, C_in) volume with C_out filters."""
+    """Convolution layer (cross-correlation) over an (n_H, n_W, c_in) volume with c_out filters."""
     ### BEGIN SOLUTION
     x = np.asarray(x, dtype=float)
     f, _, c_in, c_out = W.shape
@@ -452,7 +462,7 @@ plt.show()
 
 # %% [markdown]
 # Keras does the same computation. Its `Conv2D` layer stores its kernel with exactly our
-# layout `(f, f, C_in, C_out)` and its bias as `(C_out,)`, so we can hand it our weights.
+# layout `(f, f, c_in, c_out)` and its bias as `(c_out,)`, so we can hand it our weights.
 # Its `padding="same"` chooses the padding itself, so to pad by an exact `p` we put a
 # `ZeroPadding2D(p)` layer in front. Keras works on batches: one image becomes a batch of
 # one with `x[None]`.
@@ -476,8 +486,9 @@ print("11×8×3 input, 4 filters, stride 2, pad 1 → ours", ours.shape, "Keras"
 # %% [markdown]
 # ## 5. ReLU
 #
-# A convolution is linear: stacking two of them is still one linear map. The network gets
-# its power from a non-linear **activation** applied to every value of the feature map.
+# A convolution is linear (plus a bias): two convolutions in a row compute nothing that a
+# single convolution with a larger filter could not. The network gets its power from a
+# non-linear **activation** applied to every value of the feature map between them.
 # The standard choice is the rectified linear unit,
 #
 # $$\mathrm{ReLU}(z) = \max(0, z),$$
@@ -536,8 +547,9 @@ print(relu(sharpened_corner))
 #
 # A **pooling** layer shrinks each feature map by summarising small windows. Max pooling
 # keeps the largest value of each `f × f` window ("how strongly was the feature found
-# anywhere in this area?"); average pooling keeps the mean, and is rarely used in modern
-# networks. Pooling
+# anywhere in this area?"); average pooling keeps the mean. The lecture notes that average
+# pooling is rarely used between convolutions (its one common use today is at the very end
+# of some networks, averaging each whole feature map to a single number). Pooling
 #
 # - works on every channel on its own: `C` channels in, `C` channels out;
 # - has no padding in this course and **no parameters**: `f` and `s` are chosen, not learned;
@@ -564,9 +576,9 @@ print("3×3, stride 1 on 5×5 →", output_size(5, 3, 0, 1), "×", output_size(5
 # %% [markdown]
 # ### Exercise 5 · `pool_forward(x, f, s, mode)`
 #
-# - **Input:** `x` of shape `(H, W, C)`; window size `f`; stride `s`; `mode`, either
+# - **Input:** `x` of shape `(n_H, n_W, c)`; window size `f`; stride `s`; `mode`, either
 #   `"max"` or `"average"`.
-# - **Output:** a float array of shape `(⌊(H − f) / s⌋ + 1, ⌊(W − f) / s⌋ + 1, C)`: the max
+# - **Output:** a float array of shape `(⌊(n_H − f) / s⌋ + 1, ⌊(n_W − f) / s⌋ + 1, c)`: the max
 #   or the mean of each `f × f` window, **channel by channel**. No padding. Any other
 #   `mode` raises `ValueError`.
 # - **Example:** `pool_forward(rectified_4x4[:, :, None], 2, 2, "max")[:, :, 0]` is
@@ -632,27 +644,33 @@ rectified = relu(feature_maps)
 pooled = pool_forward(rectified, 2, 2, "max")
 print("input", camera.shape, "→ conv", feature_maps.shape, "→ ReLU", rectified.shape, "→ pool", pooled.shape)
 
-fig, axes = plt.subplots(2, 4, figsize=(14, 7))
-for k, name in enumerate(["vertical-edge filter", "horizontal-edge filter"]):
-    axes[k, 0].imshow(camera[:, :, 0], cmap="gray")
-    axes[k, 0].set_title("input 128×128")
+fig = plt.figure(figsize=(15, 6.6))
+grid = fig.add_gridspec(2, 5, width_ratios=[1.5, 0.5, 1, 1, 1])
+ax = fig.add_subplot(grid[:, 0])
+ax.imshow(camera[:, :, 0], cmap="gray")
+ax.set_title("input x, 128×128×1")
+ax.axis("off")
+for k, name in enumerate(["vertical edges", "horizontal edges"]):
+    show_grid(fig.add_subplot(grid[k, 1]), edges[:, :, 0, k], f"filter {k}:\n{name}", "coolwarm", 1.5)
     limit = np.abs(feature_maps[:, :, k]).max()
-    axes[k, 1].imshow(feature_maps[:, :, k], cmap="coolwarm", vmin=-limit, vmax=limit)
-    axes[k, 1].set_title(f"{name}\n(red > 0, blue < 0)")
-    axes[k, 2].imshow(rectified[:, :, k], cmap="gray")
-    axes[k, 2].set_title("after ReLU")
-    axes[k, 3].imshow(pooled[:, :, k], cmap="gray")
-    axes[k, 3].set_title("after 2×2 max pooling (64×64)")
-for ax in axes.flat:
-    ax.axis("off")
+    panels = [(feature_maps[:, :, k], "coolwarm", -limit, f"conv channel {k}, 128×128\n(red > 0, blue < 0)"),
+              (rectified[:, :, k], "gray", 0, "after ReLU"),
+              (pooled[:, :, k], "gray", 0, "after 2×2 max pooling, 64×64")]
+    for column, (values, cmap, low, title) in enumerate(panels, start=2):
+        ax = fig.add_subplot(grid[k, column])
+        ax.imshow(values, cmap=cmap, vmin=low, vmax=limit if cmap == "coolwarm" else None)
+        ax.set_title(title)
+        ax.axis("off")
+fig.suptitle('One layer with two filters ("same" zero padding), then ReLU, then max pooling', fontsize=13)
 plt.show()
 
 # %% [markdown]
 # ReLU keeps only one direction of each edge (dark to light, going right or going down);
 # pooling halves the resolution but keeps every strong response, slightly thickened.
-# Notice the bright lines along the image borders in the raw feature maps: zero padding
-# puts a black frame around a grey photo, and the edge filters dutifully find it. That is
-# the price of "same" padding with zeros.
+# Notice the strong red and blue lines along the borders of the raw feature maps (left and
+# right for filter 0, top and bottom for filter 1): zero padding puts a black frame around
+# a grey photo, and the edge filters dutifully find it. That is the price of "same"
+# padding with zeros.
 #
 # ## 7. Flattening
 #
@@ -669,7 +687,7 @@ for c in range(3):
 # %% [markdown]
 # ### Exercise 6 · `flatten(x)`
 #
-# - **Input:** an array `x` of any shape, typically `(H, W, C)`.
+# - **Input:** an array `x` of any shape, typically `(n_H, n_W, c)`.
 # - **Output:** a 1-D array with all `x.size` values in row-major order (the last axis
 #   changes fastest), shape `(x.size,)`.
 # - **Example:** `flatten(np.arange(1, 13).reshape(2, 2, 3))` returns
@@ -863,8 +881,8 @@ print("Keras gives the same probabilities:", np.allclose(ours, theirs, atol=1e-5
 # - "Valid" means `p = 0` (the image shrinks); "same" means `p = (f − 1) / 2`, a whole
 #   number only for odd `f`, which is why filters have odd sizes.
 # - Stride `s` moves the window `s` pixels at a time: fewer windows, smaller output.
-# - Over a volume, each filter has shape `(f, f, C_in)` and one bias, sums over all input
-#   channels and makes one output channel; `C_out` filters make `C_out` channels. The
+# - Over a volume, each filter has shape `(f, f, c_in)` and one bias, sums over all input
+#   channels and makes one output channel; `c_out` filters make `c_out` channels. The
 #   lecture's two-filter example (n = 5, f = 3, p = 1, s = 2) gives a 3×3×2 output.
 # - ReLU is `max(0, z)`; pooling takes the max (or mean) of each window, per channel, with
 #   no parameters; flattening lines the values up row by row.

@@ -3,9 +3,10 @@
 #
 # Training a network means adjusting its **parameters**, the weights and biases, until its
 # answers are right. How many there are decides how much data and memory training needs
-# and how easily the network overfits. Chapter 01 found that a single dense layer on a
-# 512×512 colour photo needs 786 million of them. This chapter counts the parameters of
-# convolutional networks, layer by layer, and shows where the enormous savings come from.
+# and how easily the network overfits. Chapter 01 found that a single dense layer of 1,000
+# units on a 512×512 colour photo needs 786 million of them. This chapter counts the
+# parameters of convolutional networks, layer by layer, and shows where the enormous
+# savings come from.
 #
 # **You will be able to**
 #
@@ -231,10 +232,13 @@ print(f"difference: {slide - right:,} = 6,272 × 200")
 #
 # | layer | tuple | output shape | parameters |
 # |---|---|---|---|
-# | convolution | `("conv", f, s, p, n_filters)` | ⌊(h + 2p − f) / s⌋ + 1 rows and the same for columns, `n_filters` channels | `f·f·c_in·n_filters + n_filters` |
-# | max pooling | `("pool", f, s)` | ⌊(h − f) / s⌋ + 1 rows and columns, channels unchanged | 0 |
-# | flattening | `("flatten",)` | `(h·w·c,)` | 0 |
+# | convolution | `("conv", f, s, p, n_filters)` | ⌊(n_H + 2p − f) / s⌋ + 1 rows, the same with `n_W` for columns, `n_filters` channels | `f·f·c_in·n_filters + n_filters` |
+# | max pooling | `("pool", f, s)` | ⌊(n_H − f) / s⌋ + 1 rows, the same with `n_W` for columns, channels unchanged | 0 |
+# | flattening | `("flatten",)` | `(n_H·n_W·c,)` | 0 |
 # | fully connected | `("dense", n_units)` | `(n_units,)` | `n_in·n_units + n_units` |
+#
+# Here the layer's input has shape `(n_H, n_W, c)` (so `c_in = c` for a convolution), or
+# `(n_in,)` after flattening.
 #
 # Activations such as ReLU and softmax change values, not shapes, and have no parameters,
 # so they get no row. The lecture's table folds the flattening into its first FC layer;
@@ -256,7 +260,7 @@ lenet = [
 # %% [markdown]
 # ### Exercise 3 · `summarize(input_shape, layers)`
 #
-# - **Input:** `input_shape`, a tuple `(h, w, c)`; `layers`, a list of layer tuples in the
+# - **Input:** `input_shape`, a tuple `(n_H, n_W, c)`; `layers`, a list of layer tuples in the
 #   format of the table above.
 # - **Output:** a list with one row per layer (no row for the input), each row a tuple
 #   `(shape, size, params)`: the layer's output shape as a tuple of ints, its size (the
@@ -370,10 +374,11 @@ fig, ax = plt.subplots(figsize=(11, 4))
 ax.bar(positions - 0.2, sizes, width=0.4, label="activation size")
 ax.bar(positions + 0.2, params, width=0.4, label="parameters")
 ax.set_yscale("log")
-for x, count in zip(positions, params):
+for x, count in zip(positions[1:], params[1:]):  # the input is not a layer: no parameter bar
     if count == 0:
         ax.text(x + 0.2, 12, "0", ha="center", color="tab:orange")
 ax.set_xticks(positions, labels)
+ax.set_xlabel("layer (input first)")
 ax.set_ylabel("count (log scale)")
 ax.set_title("LeNet-style network: activations shrink, parameters gather in the FC layers\n"
              "(pooling and flattening have 0 parameters)")
@@ -422,9 +427,9 @@ print("input", exam_x.shape, " filter", exam_w.shape, " bias", exam_b)
 # %% [markdown]
 # #### `part_a_feature_map(x, w, b)`
 #
-# - **Input:** `x` of shape `(H, W, C)`, one filter `w` of shape `(f, f, C)`, a bias `b`
+# - **Input:** `x` of shape `(n_H, n_W, c)`, one filter `w` of shape `(f, f, c)`, a bias `b`
 #   (a number).
-# - **Output:** the feature map of shape `(H − f + 1, W − f + 1)`: cross-correlation
+# - **Output:** the feature map, a float array of shape `(n_H − f + 1, n_W − f + 1)`: cross-correlation
 #   (no flip) over all channels, stride 1, no padding, plus `b`. No ReLU yet.
 # - **Example:** for the exercise's data the top-left value is 35.
 #
@@ -549,8 +554,8 @@ print("rectified feature map:\n", rectified)
 print("pooled feature map (2×2, stride 1):\n", pooled)
 
 # %% [markdown]
-# The overlapping windows (stride 1) reduce 16 values only to 9, and the large values
-# show up several times: 21 and 22 each fill three cells.
+# The overlapping windows (stride 1) reduce 16 values only to 9, and a large value is
+# copied into every window that contains it, so the pooled map repeats its largest values.
 #
 # ### Part c: all the training parameters
 #
@@ -562,7 +567,11 @@ print("pooled feature map (2×2, stride 1):\n", pooled)
 # #### `part_c_total_params()`
 #
 # - **Input:** none.
-# - **Output:** the total number of training parameters, an int (use `summarize`).
+# - **Output:** the total number of training parameters of all the layers, an int (use
+#   `summarize`).
+# - **Example** of the same kind of count, for a different network: a 5×5×1 input, one 3×3
+#   filter, ReLU, 2×2 max pooling with stride 1, flattening and 10 neurons has
+#   (3·3·1 + 1) + 0 + 0 + (2·2·1·10 + 10) = 10 + 50 = 60 parameters.
 #
 # Stuck? `check.part_c_total_params.hint()`.
 
@@ -586,8 +595,9 @@ exam_total = print_table((6, 6, 3), exam_layers, ["conv 3×3×3, 1 filter (+ ReL
                                                   "flatten", "FC, 32 neurons"])
 
 # %% [markdown]
-# The convolution has 27 weights and the bias `b = 7` (a trained parameter too); ReLU and
-# pooling have none; the FC layer has 9 × 32 weights and 32 biases: 28 + 320 = 348.
+# Two things are easy to miss. The bias `b = 7` counts: the question gives its value, but in
+# a network it is learned like the 27 weights. And the FC layer sees the *pooled* map,
+# flattened, not the 4×4 feature map.
 #
 # ### Part d: "same" padding on a large image
 #
@@ -627,8 +637,8 @@ same_layer = keras.Sequential([keras.Input((256, 256, 3)), keras.layers.Conv2D(8
 print("Keras 'same':", tuple(same_layer.output_shape[1:]), "with", f"{same_layer.count_params():,}", "parameters")
 
 # %% [markdown]
-# 1,184 parameters for a layer whose output holds 256·256·8 = 524,288 values, because the
-# eight 7×7×3 filters are shared by every position of the image.
+# The parameter count printed above is tiny next to the 256·256·8 = 524,288 values of the
+# layer's output: the eight 7×7×3 filters are shared by every position of the image.
 #
 # ## Recap
 #
@@ -644,6 +654,8 @@ print("Keras 'same':", tuple(same_layer.output_shape[1:]), "with", f"{same_layer
 #   network; for the lecture's LeNet-style network it adds up to 62,958 parameters, as
 #   Keras' `model.summary()` confirms, most of them in the first FC layer.
 # - Pooling, flattening and activations have no parameters.
-# - The exercise: a 4×4 feature map with 9, −3 and 22 at the asked positions; after ReLU
-#   and 2×2 stride-1 pooling a 3×3 map; 348 parameters in all; `p = 3` and 1,184
-#   parameters for the "same" 7×7 layer.
+# - The exercise: one 3×3×3 filter on a 6×6×3 input gives a 4×4 map, whose values are read
+#   as (column, row) counted from 1; ReLU and 2×2 stride-1 pooling leave 3×3; the total
+#   counts every bias, the given `b = 7` included; a "same" layer needs `p = (f − 1) / 2`
+#   and its parameters do not depend on the image size. Your functions printed every
+#   value above.
