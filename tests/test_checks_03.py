@@ -50,6 +50,7 @@ def test_box_kernel_accepts_correct_variants(candidate):
     (lambda size: np.ones((size, size)), "not normalised"),
     (lambda size: np.ones((size, size)) / size, "divided by size instead of size²"),
     (lambda size: np.ones(size) / size, "1-D kernel"),
+    (lambda size: np.ones((size, size), dtype=int) // size ** 2, "integer division"),
     (not_written, "not written yet"),
     (lambda size: "box", "expected a numpy array"),
 ])
@@ -456,6 +457,7 @@ def test_sharpen_kernel_reproduces_the_lecture_worked_example():
     (lambda amount: amount * LAPLACE, "identity term is missing"),
     (lambda amount: IDENTITY + amount * np.array([[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]]), "8-neighbour Laplacian"),
     (lambda amount: IDENTITY + amount * (IDENTITY - np.ones((3, 3)) / 9), "is not right"),
+    (lambda amount: (IDENTITY + amount * LAPLACE).astype(int), "stored as integers"),
     (not_written, "not written yet"),
 ])
 def test_sharpen_kernel_rejects_mistakes(candidate, match):
@@ -552,6 +554,15 @@ def unsharp_uint8(image, sigma, amount):
      "σ used where σ² belongs"),
     (lambda im, s, a: np.clip(unsharp_vectorised(im, s, a), 0, 255 if np.asarray(im).dtype == np.uint8 else 1),
      "clipped"),
+    (lambda im, s, a: np.clip(unsharp_vectorised(im, s, a), 0, 255), "clipped to 0…255"),
+    (lambda im, s, a: np.asarray(im, float) + a * (np.asarray(im, float) - _blur(im, s, mode="symmetric")),
+     "mirrored borders in the blur"),
+    (lambda im, s, a: np.asarray(im, float) + a * (np.asarray(im, float) - _blur(im, s, mode="reflect")),
+     "mirrored borders in the blur"),
+    (lambda im, s, a: np.asarray(im, float) + a * (np.asarray(im, float) - _blur(im, s, mode="wrap")),
+     "wrap-around borders"),
+    (lambda im, s, a: np.asarray(im, float) + a * (np.asarray(im, float) - _blur(im, s, radius=int(2 * s + 0.5))),
+     "cut off too early"),
     (unsharp_uint8, "uint8 arithmetic wraps around"),
     (unsharp_square_only, "expected shape"),
     (not_written, "not written yet"),

@@ -341,6 +341,8 @@ def adaptive_default_method(image, block_size, offset, method):
     (adaptive_with(method="mean"), "the mean method was used where 'gaussian' was asked for"),
     (adaptive_with(method="gaussian"), "the gaussian method was used where 'mean' was asked for"),
     (adaptive_with(sigma=lambda b, method: b), r"sigma should be \(block_size − 1\) / 6"),
+    (adaptive_with(sigma=lambda b, method: b / 6), r"not block_size / 6"),
+    (adaptive_with(sigma=lambda b, method: 0.3 * ((b - 1) / 2 - 1) + 0.8), "OpenCV's sigma rule"),
     (adaptive_with(mode="constant"), "zeros were padded"),
     (adaptive_with(mode="nearest"), "edge pixels were repeated"),
     (adaptive_with(mode="mirror"), "mirrored without repeating the edge pixel"),
@@ -509,6 +511,38 @@ ALWAYS_3X3 = lambda footprint: np.ones((3, 3))  # noqa: E731
 def test_dilate_rejects_mistakes(variant, words):
     with pytest.raises(AssertionError, match=words):
         check.dilate(variant)
+
+
+def _indexing_with_the_footprint(reduce):
+    """`window[footprint]` without making the footprint boolean: a 0/1 int footprint indexes
+    rows 0 and 1 of the window instead of selecting the pixels under its 1s."""
+    def variant(binary, footprint):
+        footprint = np.asarray(footprint)
+        h, w = footprint.shape
+        if h % 2 == 0 or w % 2 == 0:
+            raise ValueError("odd sides only")
+        image = np.asarray(binary) != 0
+        padded = np.pad(image, ((h // 2, h // 2), (w // 2, w // 2)))
+        out = np.zeros(image.shape, dtype=bool)
+        for r in range(image.shape[0]):
+            for c in range(image.shape[1]):
+                out[r, c] = reduce(padded[r:r + h, c:c + w][footprint])
+        return out
+    return variant
+
+
+INDEX_WORDS = r"used as an index, `window\[footprint\]`"
+
+
+@pytest.mark.parametrize("check_name, variant", [
+    ("dilate", _indexing_with_the_footprint(np.any)),
+    ("erode", _indexing_with_the_footprint(np.all)),
+    ("opening", lambda b, f: _indexing_with_the_footprint(np.any)(_indexing_with_the_footprint(np.all)(b, f), f)),
+    ("closing", lambda b, f: _indexing_with_the_footprint(np.all)(_indexing_with_the_footprint(np.any)(b, f), f)),
+])
+def test_morphology_names_an_integer_footprint_used_as_an_index(check_name, variant):
+    with pytest.raises(AssertionError, match=INDEX_WORDS):
+        getattr(check, check_name)(variant)
 
 
 def erode_valid_only(binary, footprint):

@@ -145,6 +145,9 @@ def check_box_kernel(box_kernel, seed: int = 0) -> None:
                 np.ones((size, size)) / size,
             "a 1-D kernel of length size; the box kernel is a size×size square":
                 np.ones(size) / size,
+            "integer division (// or an int array) rounded every weight down to 0: divide with / "
+            "so that the weights are floats":
+                np.zeros((size, size)),
         })
 
 
@@ -456,6 +459,9 @@ def check_sharpen_kernel(sharpen_kernel, seed: int = 0) -> None:
             "the 8-neighbour Laplacian (8 in the centre) instead of the lecture's 4-neighbour "
             "edge detector [[0, -1, 0], [-1, 4, -1], [0, -1, 0]]":
                 IDENTITY_3 + amount * LAPLACIAN_8,
+            "the kernel was stored as integers, which cut fractions such as −0.5 down to 0: build "
+            "it from floats (np.array(..., dtype=float), or don't call .astype(int))":
+                np.trunc(IDENTITY_3 + amount * LAPLACIAN),
         })
 
 
@@ -498,7 +504,7 @@ def _unsharp_mistakes(image: np.ndarray, sigma: float, amount: float) -> dict:
         kernel = _gaussian_raw(2 * radius + 1, sigma)
         return f + amount * (f - blur_with(kernel))
 
-    return {
+    mistakes = {
         "subtracted the wrong way: the result is image + amount × (image − blur), "
         "not image − amount × blur": lambda: f - amount * blur,
         "the detail was subtracted, which blurs: image + amount × (image − blur), not "
@@ -510,12 +516,28 @@ def _unsharp_mistakes(image: np.ndarray, sigma: float, amount: float) -> dict:
             lambda: amount * f + (f - blur),
         "zero padding in the blur: this exercise repeats the nearest edge pixel (np.pad(..., mode='edge'))":
             lambda: f + amount * (f - blur_oracle(f, sigma, mode="constant")),
+        "mirrored borders in the blur (np.pad mode 'symmetric', scipy mode 'reflect'): this "
+        "exercise repeats the nearest edge pixel (np.pad(..., mode='edge'))":
+            lambda: f + amount * (f - blur_oracle(f, sigma, mode="reflect")),
+        "mirrored borders in the blur (np.pad mode 'reflect', scipy mode 'mirror'): this "
+        "exercise repeats the nearest edge pixel (np.pad(..., mode='edge'))":
+            lambda: f + amount * (f - blur_oracle(f, sigma, mode="mirror")),
+        "wrap-around borders in the blur: this exercise repeats the nearest edge pixel":
+            lambda: f + amount * (f - blur_oracle(f, sigma, mode="wrap")),
         "the Gaussian blur kernel was not normalised (its weights must add up to 1)": unnormalised,
         "σ used where σ² belongs in the Gaussian: exp(−r² / (2σ²))": sigma_not_squared,
         "the result was clipped to the image's range; return the unclipped values "
         "(clip only for display)": lambda: np.clip(right, 0, top),
+        "the result was clipped to 0…255; return the unclipped values (clip only for display)":
+            lambda: np.clip(right, 0, 255),
         "the result was rounded to whole numbers; return floats": lambda: np.round(right),
     }
+    for short in dict.fromkeys(max(r, 1) for r in (int(2 * sigma + 0.5), math.ceil(2 * sigma), int(sigma + 0.5))):
+        if short not in gaussian_radii(sigma):
+            mistakes[f"the Gaussian was cut off too early (radius {short} for σ = {sigma:g}); use "
+                     f"r = int(4σ + 0.5) (a radius of 3σ is accepted too)"] = \
+                lambda short=short: unsharp_oracle(f, sigma, amount, short)
+    return mistakes
 
 
 def _unsharp_cases(rng: np.random.Generator):

@@ -289,8 +289,8 @@ def _check_otsu_value(got, image: np.ndarray, where: str) -> None:
         best = split_variance(image, expected)
         if split_variance(image, got) < 0.2 * best:
             mistake = ("the split you chose has a small between-class variance; Otsu picks the "
-                       "threshold that makes it largest (check the sign of your comparison and "
-                       "argmax versus argmin)")
+                       "threshold that makes it largest (check argmax versus argmin, the sign of "
+                       "your comparison, and that the histogram spans image.min() to image.max())")
     if mistake:
         message.append(f"  Likely mistake: {mistake}.")
     fail("\n".join(message))
@@ -399,6 +399,12 @@ def _adaptive_mistakes(image, block_size, offset, method) -> dict:
             lambda: above(local_mean(image, block_size, method, sigma=block_size) - offset)
         mistakes["sigma should be (block_size − 1) / 6; block_size / 2 is far too wide"] = \
             lambda: above(local_mean(image, block_size, method, sigma=block_size / 2) - offset)
+        mistakes["sigma should be (block_size − 1) / 6, not block_size / 6"] = \
+            lambda: above(local_mean(image, block_size, method, sigma=block_size / 6) - offset)
+        mistakes["OpenCV's sigma rule, 0.3·((block_size − 1)/2 − 1) + 0.8, was used; this exercise "
+                 "follows skimage: sigma = (block_size − 1) / 6"] = \
+            lambda: above(local_mean(image, block_size, method,
+                                     sigma=0.3 * ((block_size - 1) / 2 - 1) + 0.8) - offset)
     mistakes["the Gaussian weights were cut off at the block's edge (±3σ); use "
              "scipy.ndimage.gaussian_filter with its default truncate=4.0, as skimage does"] = \
         lambda: above(local_mean(image, block_size, method, truncate=3.0) - offset)
@@ -500,6 +506,34 @@ def erode_oracle(binary, footprint, outside: bool = False, origin: str = "centre
     return result
 
 
+def _indexed_by_int_footprint(binary, footprint, operation: str) -> np.ndarray:
+    """The classic slip ``window[footprint]`` with a 0/1 *integer* footprint: numpy reads the
+    0s and 1s as row numbers, so the 'pixels under the footprint' are copies of the window's
+    rows 0 and 1. Only defined for integer footprints (a boolean one selects correctly)."""
+    footprint = np.asarray(footprint)
+    if footprint.dtype == bool:
+        raise TypeError("a boolean footprint selects pixels correctly")
+    image = np.asarray(binary).astype(bool)
+    height, width = footprint.shape
+    rows, cols = image.shape
+
+    def apply(picture, reduce):
+        padded = np.pad(picture, ((height // 2, height // 2), (width // 2, width // 2)))
+        out = np.zeros((rows, cols), dtype=bool)
+        for r in range(rows):
+            for c in range(cols):
+                out[r, c] = reduce(padded[r:r + height, c:c + width][footprint])
+        return out
+
+    if operation == "dilate":
+        return apply(image, np.any)
+    if operation == "erode":
+        return apply(image, np.all)
+    if operation == "opening":
+        return apply(apply(image, np.all), np.any)
+    return apply(apply(image, np.any), np.all)
+
+
 def opening_oracle(binary, footprint, erosion_outside: bool = False) -> np.ndarray:
     return dilate_oracle(erode_oracle(binary, footprint, erosion_outside), footprint)
 
@@ -583,14 +617,28 @@ def _morphology_mistakes(operation: str, binary, footprint) -> dict:
         mistakes["only the erosion was done; closing is dilation then erosion"] = \
             result(lambda: erode_oracle(binary, footprint))
     square = np.ones((3, 3), dtype=bool)
+    index_words = ("the footprint holds integers 0/1 and was used as an index, `window[footprint]`: "
+                   "numpy then reads the 0s and 1s as row numbers and picks whole rows 0 and 1 of the "
+                   "window. Make it boolean first: `footprint = np.asarray(footprint, dtype=bool)`")
+    same = False  # on some inputs the indexing slip and a square footprint give the same picture
+    if footprint.dtype != bool:
+        try:
+            same = np.array_equal(_indexed_by_int_footprint(binary, footprint, operation),
+                                  oracle(binary, np.ones(footprint.shape, dtype=bool)))
+        except Exception:  # footprint values that are not valid row numbers: no such slip
+            same = False
+    # Where the two slips give the same picture, name both.
+    also = ("; or: the footprint holds integers 0/1 and was used as an index, `window[footprint]`, "
+            "which picks whole rows 0 and 1 of the window: make it boolean first, "
+            "`np.asarray(footprint, dtype=bool)`") if same else ""
     if footprint.shape == (3, 3):  # the two mistakes below give the same answer here
         mistakes["a full 3×3 square was used instead of the footprint: either the footprint was "
                  "ignored, or only its size was used, not its shape (square-only code); only "
-                 "pixels under its 1s count"] = result(lambda: oracle(binary, square))
-    mistakes["the footprint was ignored: a 3×3 square was used whatever footprint was passed"] = \
+                 "pixels under its 1s count" + also] = result(lambda: oracle(binary, square))
+    mistakes["the footprint was ignored: a 3×3 square was used whatever footprint was passed" + also] = \
         result(lambda: oracle(binary, square))
     mistakes["only the footprint's size was used, not its shape (square-only code): pixels "
-             "under its 0s must not count"] = result(lambda: oracle(binary, np.ones(footprint.shape)))
+             "under its 0s must not count" + also] = result(lambda: oracle(binary, np.ones(footprint.shape)))
     mistakes["the footprint's rows and columns were swapped (footprint.T)"] = \
         result(lambda: oracle(binary, footprint.T))
     mistakes["the footprint was mirrored left-right or upside down; only a half turn leaves "
@@ -599,6 +647,8 @@ def _morphology_mistakes(operation: str, binary, footprint) -> dict:
         mistakes["the footprint's origin was put at its top-left corner; the origin is its "
                  "centre (row h // 2, column w // 2)"] = \
             result(lambda: oracle(binary, footprint, origin="corner"))
+    mistakes[index_words] = \
+        result(lambda: _indexed_by_int_footprint(binary, footprint, operation))
     mistakes["the result holds 0 and 255; return booleans (True/False) or 0 and 1"] = \
         lambda: oracle(binary, footprint).astype(float) * 255
     return mistakes
@@ -818,8 +868,8 @@ def _check_boxes(got_boxes: list[tuple], binary, where: str) -> None:
     "region's `.bbox`.",
     "A bbox is (min_row, min_col, max_row, max_col) with the maxima one past the last "
     "pixel, so `binary[r0:r1, c0:c1]` is exactly the box.",
-    "Return `sorted(tuple(int(v) for v in region.bbox) for region in regions)`: sorting the "
-    "tuples puts them top to bottom, then left to right.",
+    "Python compares tuples element by element, so `sorted(boxes)` orders them by min_row, "
+    "then min_col: reading order. Turn numpy integers into plain ints with int() on the way.",
 ])
 def check_bounding_boxes(bounding_boxes, seed: int = 0) -> None:
     """bounding_boxes(binary) -> sorted list of 8-connected components' (r0, c0, r1, c1)."""

@@ -98,7 +98,7 @@ assert np.asarray(threshold(np.array([[0.25, 0.5, 0.75]]), 0.5)).tolist() == [[F
 page = sample_image("page")
 print("page:", page.shape, page.dtype, "grey levels", page.min(), "to", page.max())
 
-fig, axes = plt.subplots(2, 3, figsize=(14, 6.5), gridspec_kw={"height_ratios": [1, 1.1]})
+fig, axes = plt.subplots(2, 3, figsize=(11, 5.4), gridspec_kw={"height_ratios": [1, 1.1]})
 axes[0, 0].imshow(page, cmap="gray", vmin=0, vmax=255)
 axes[0, 0].set_title("the page (uneven lighting)")
 axes[0, 0].axis("off")
@@ -268,13 +268,15 @@ assert abs(otsu_threshold(_float_photo) - filters.threshold_otsu(_float_photo)) 
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# Otsu works well when the histogram really has two humps. The camera-man photo (dark
-# coat, bright sky) is a good case; the page is not, because the lighting smears its
-# two classes into one another.
+# Otsu works well when the histogram has a clear valley between a dark and a bright
+# group of pixels. The camera-man photo is a good case: the dark coat forms a hump of its
+# own, well apart from the grass and the sky, and Otsu cuts in the valley after it. The
+# page is not: the uneven lighting smears its two classes (ink and paper) into one
+# another, so there is no valley to find.
 
 # %%
 camera = sample_image("camera")
-fig, axes = plt.subplots(2, 2, figsize=(11, 7))
+fig, axes = plt.subplots(2, 2, figsize=(10, 6.2))
 for column, (name, photo) in enumerate([("camera", camera), ("page", page)]):
     t = otsu_threshold(photo)
     axes[0, column].hist(photo.ravel(), bins=np.arange(257) - 0.5, color="0.5")
@@ -309,7 +311,7 @@ peak = levels[np.argmax(counts)]
 far_end = levels[np.flatnonzero(counts)[0]]  # the long tail is on the dark side
 line = counts.max() * (levels - far_end) / (peak - far_end)
 
-fig, axes = plt.subplots(1, 2, figsize=(13, 3.8))
+fig, axes = plt.subplots(1, 2, figsize=(11, 3.4))
 ax = axes[0]
 ax.bar(levels, counts, width=1.0, color="0.6")
 ax.plot([far_end, peak], [0, counts.max()], color="tab:orange", label="peak to far end")
@@ -368,7 +370,7 @@ plt.show()
 # %%
 row = 88
 local_mean = ndi.uniform_filter(page.astype(float), 35, mode="reflect")
-fig, ax = plt.subplots(figsize=(11, 3.6))
+fig, ax = plt.subplots(figsize=(10, 3.4))
 ax.plot(page[row], color="0.3", label=f"page, row {row}")
 ax.plot(local_mean[row] - 10, color="tab:green", label="local mean − 10 (block 35)")
 ax.axhline(otsu_threshold(page), color="tab:red", linestyle="--", label="Otsu (global)")
@@ -379,9 +381,9 @@ ax.legend(loc="lower right")
 plt.show()
 
 # %% [markdown]
-# The dips are the letters. On the left, the whole row is below Otsu's line (all ink);
-# the local threshold (green) rides along just under the paper and only the dips cross
-# it.
+# The dips are the letters. Left of about column 80 almost the whole row is below Otsu's
+# line, so paper and ink alike become "ink". The local threshold (green) rides along just
+# under the paper, and only the dips cross it.
 #
 # ### Exercise 3 · `adaptive_threshold(image, block_size, offset, method)`
 #
@@ -435,7 +437,7 @@ results = {
     "adaptive, mean (block 35, offset 10)": adaptive_threshold(page, 35, 10, "mean"),
     "adaptive, Gaussian (block 35, offset 10)": adaptive_threshold(page, 35, 10, "gaussian"),
 }
-fig, axes = plt.subplots(2, 2, figsize=(13, 7))
+fig, axes = plt.subplots(2, 2, figsize=(10, 5.6))
 for ax, (title, binary) in zip(axes.ravel(), results.items()):
     ax.imshow(binary, cmap="gray")
     ax.set_title(title)
@@ -518,9 +520,11 @@ plt.show()
 # **Dilation** sets the output pixel to 1 on a *hit or fit*, so the object grows by the
 # footprint: it can bridge small breaks and fill small dents (intrusions).
 # **Erosion** keeps a pixel only on a *fit*, so the object shrinks: it splits objects
-# joined by thin necks and strips off thin protrusions (extrusions). For a 0/1 image,
-# dilation is the **maximum** under the footprint and erosion the **minimum**: the
-# lecture's "dilation as an image filter" with the cross as its lens.
+# joined by thin necks and strips off thin protrusions (extrusions). (The slide on erosion
+# repeats the dilation slide's words, "expands … adds pixels"; that is a copy slip, as its
+# fit-only rule shows.) For a 0/1 image, dilation is the **maximum** under the footprint
+# and erosion the **minimum**: the lecture's "dilation as an image filter" with the cross
+# as its lens.
 #
 # Pixel by pixel, with the helper above:
 
@@ -654,7 +658,7 @@ panels = [
     (shrink, erode(shrink, square), "eroded, 3×3 square"),
     (shrink, erode(shrink, disk5), "eroded, 5×5 disk"),
 ]
-fig, axes = plt.subplots(2, 3, figsize=(13, 5.4))
+fig, axes = plt.subplots(2, 3, figsize=(10.5, 4.4))
 for ax, (before, after, title) in zip(axes.ravel(), panels):
     ax.imshow(after, cmap="gray")
     ax.contour(before, levels=[0.5], colors="tab:red", linewidths=1)
@@ -762,7 +766,7 @@ panels = {
     "closing (3×3): holes filled": closing(noisy, square),
     "closing, then opening": opening(closing(noisy, square), square),
 }
-fig, axes = plt.subplots(1, 4, figsize=(14, 4))
+fig, axes = plt.subplots(1, 4, figsize=(10, 3.2))
 for ax, (title, picture) in zip(axes, panels.items()):
     ax.imshow(picture, cmap="gray")
     ax.set_title(title)
@@ -818,7 +822,7 @@ edges = feature.canny(page, sigma=1.0)
 contours = measure.find_contours(ink.astype(float), 0.5)
 print(f"Canny marks {edges.sum()} edge pixels; find_contours traces {len(contours)} outlines")
 
-fig, axes = plt.subplots(1, 2, figsize=(15, 4.2))
+fig, axes = plt.subplots(1, 2, figsize=(11, 3.2))
 axes[0].imshow(edges, cmap="gray")
 axes[0].set_title("Canny edges (σ = 1)")
 axes[1].imshow(page, cmap="gray")
@@ -869,12 +873,15 @@ print("labels with 8-connectivity:\n", measure.label(diagonal, connectivity=2))
 #   is `max_row - min_row`.
 #
 # In the 8-connected labels above, component 3 (pixels (2, 3), (3, 4) and (2, 5), a
-# "V") has the box `(2, 3, 4, 6)`: rows 2–3, columns 3–5. Finally, a list of boxes needs an order. We use **reading order** in
-# the simplest form that is well defined: sorted by `(min_row, min_col)`, top edge
-# first, then left edge, which is what `sorted()` does with the tuples. The order in
-# which `label` numbers the components is *not* always that: it numbers a component
-# when its top row is first met, even if another component further left starts on the
-# same row.
+# "V") has the box `(2, 3, 4, 6)`: rows 2–3, columns 3–5.
+#
+# Finally, a list of boxes needs an order. We use **reading order** in the simplest form
+# that is well defined: sorted by `(min_row, min_col)`, top edge first, then left edge,
+# which is what `sorted()` does with the tuples. The order of `label`'s numbers is *not*
+# always that. It numbers the components in the order a row-by-row scan meets their
+# first pixel, and that pixel need not be the leftmost: a stroke slanting down to the
+# left is met at its top-right end, so a dot just left of that end gets the smaller
+# number although the stroke's box starts further left.
 #
 # ### Exercise 8 · `bounding_boxes(binary)`
 #
@@ -925,46 +932,59 @@ assert sorted(_got) == _expected and [box[:2] for box in _got] == [box[:2] for b
 #    far too big.
 #
 # And "thresholding + dilation": dilate the ink with a flat footprint first, so that
-# the letters of a word (1×7 line) or of a whole text line (1×15 line) melt into one
-# blob, and box those blobs instead.
+# the letters of a word (a 1×5 line: gaps inside a word are narrower than 5 pixels,
+# spaces between words mostly wider) or of a whole text line (a 1×15 line) melt into one
+# blob, and box those blobs instead. The figure draws the boxes on the ink itself (grey
+# on white).
 
 # %%
 ink = ~adaptive_threshold(page, 35, 10, "gaussian")
 components = bounding_boxes(ink)
 char_boxes = [box for box in components if 5 <= box[2] - box[0] <= 30 and box[3] - box[1] <= 30]
-word_boxes = [box for box in bounding_boxes(dilate(ink, np.ones((1, 7), dtype=bool)))
+word_boxes = [box for box in bounding_boxes(dilate(ink, np.ones((1, 5), dtype=bool)))
               if 8 <= box[2] - box[0] <= 40]
 line_boxes = [box for box in bounding_boxes(dilate(ink, np.ones((1, 15), dtype=bool)))
               if 8 <= box[2] - box[0] <= 40]
-print(f"{len(components)} ink components, {len(char_boxes)} of them character-sized; "
-      f"{len(word_boxes)} word boxes; {len(line_boxes)} line boxes")
+narrow = sum(box[3] - box[1] <= 10 for box in char_boxes)
+print(f"{len(components)} ink components, {len(char_boxes)} of them character-sized "
+      f"({narrow} at most 10 pixels wide); {len(word_boxes)} word boxes; {len(line_boxes)} line boxes")
 print("the first five character boxes in reading order:", char_boxes[:5])
 
-fig, axes = plt.subplots(3, 1, figsize=(11, 16))
+fig, axes = plt.subplots(3, 1, figsize=(8.5, 12.5), constrained_layout=True)
 for ax, boxes, colour, title in [
         (axes[0], char_boxes, "tab:red", "characters: components of the ink"),
-        (axes[1], word_boxes, "tab:blue", "words: components of the ink dilated by a 1×7 line"),
+        (axes[1], word_boxes, "tab:blue", "words: components of the ink dilated by a 1×5 line"),
         (axes[2], line_boxes, "tab:purple", "lines: components of the ink dilated by a 1×15 line")]:
-    ax.imshow(page, cmap="gray")
+    ax.imshow(ink, cmap="Greys", vmin=0, vmax=2.5)  # ink in grey, so the boxes stand out
     for min_row, min_col, max_row, max_col in boxes:
         ax.add_patch(plt.Rectangle((min_col - 0.5, min_row - 0.5), max_col - min_col, max_row - min_row,
                                    fill=False, edgecolor=colour, linewidth=1))
     ax.set_title(title)
     ax.set_xlabel("column")
     ax.set_ylabel("row")
-plt.tight_layout()
 plt.show()
 
 # %% [markdown]
 # (A rectangle starts at `min_col - 0.5` because matplotlib puts pixel *centres* on whole
-# numbers, so a pixel's left edge is half a unit to its left.) Most red boxes hold one
-# letter. Where the print is heavy, neighbouring letters touch ("rk", "th", sometimes a
-# whole short word) and share a box. The strokes here are only one or two pixels wide,
-# so an erosion to separate them would erase thin letters too; a recogniser that also
-# reads pairs, or a higher-resolution scan, is the usual fix. The word boxes from one
-# dilation are already what an OCR engine wants to read, apart from a few words whose
-# descenders touch the line below. The long box under the paragraph is the faint rule
-# line, which a filter on the share of ink inside a box would remove.
+# numbers, so a pixel's left edge is half a unit to its left.)
+#
+# - **Characters.** About three boxes in four are at most 10 pixels wide: one letter, or
+#   a narrow pair such as "rs". Where the letters of a word touch, one box holds the
+#   whole word ("Let", "us"). The strokes are only one or two pixels wide, so an erosion
+#   to separate the letters would erase thin letters too; a recogniser that also reads
+#   pairs, or a higher-resolution scan, is the usual fix.
+# - **Words.** Every word of the paragraph gets a box of its own, which is what an OCR
+#   engine wants to read. Try other lengths: a 1×7 line already merges neighbours
+#   ("pixels that we can"), a 1×3 line splits some words.
+# - **Lines.** The 1×15 line melts each text line into one blob. The long box under the
+#   paragraph is the faint rule line, which a filter on the share of ink inside a box
+#   would remove.
+#
+# Reading order by `(min_row, min_col)` is well defined but not yet how people read: the
+# first five character boxes printed above jump along the title from one tall letter
+# to the next, because a tall letter's top edge lies higher than its neighbours'. Real
+# OCR first groups the boxes into lines (the line boxes do exactly that) and then sorts
+# each line from left to right.
 #
 # In chapter 08 the same tools find the Sudoku grid and its digits, and the recognition
 # stage is a convolutional network (chapters 05–07).
