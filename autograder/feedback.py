@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import numbers
+import re
 import signal
 import threading
 import warnings
@@ -40,7 +41,8 @@ def describe(value: Any) -> str:
     """A short phrase for a value: 'a 3×5 uint8 array', 'the int 7', 'a list of 4 items'."""
     if isinstance(value, np.ndarray):
         shape = "×".join(str(n) for n in value.shape) if value.ndim else "0-d"
-        return f"a {shape} {value.dtype} array"
+        article = "an" if re.match(r"8|(11|18)(\D|$)", shape) else "a"  # "an 8×3", "an 80×2", "an 11×5"
+        return f"{article} {shape} {value.dtype} array"
     if isinstance(value, (bool, np.bool_)):
         return f"the bool {value}"
     if isinstance(value, numbers.Number):
@@ -64,10 +66,10 @@ def show(value: Any, max_size: int = 64) -> str:
 
 def signature(name: str, *args: Any, **kwargs: Any) -> str:
     """'to_grayscale(<4×6×3 uint8 array>, "average")': how the check called the candidate."""
-    parts = [f"<{describe(a)[2:] if describe(a).startswith('a ') else describe(a)}>"
-             if isinstance(a, np.ndarray) else repr(a) for a in args]
-    parts += [f"{k}={v!r}" if not isinstance(v, np.ndarray) else f"{k}=<{describe(v)[2:]}>"
-              for k, v in kwargs.items()]
+    def brief(a: Any) -> str:
+        return f"<{describe(a).split(' ', 1)[1]}>" if isinstance(a, np.ndarray) else repr(a)
+
+    parts = [brief(a) for a in args] + [f"{k}={brief(v)}" for k, v in kwargs.items()]
     return f"{name}({', '.join(parts)})"
 
 
