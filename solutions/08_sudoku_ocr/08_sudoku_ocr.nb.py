@@ -1,0 +1,1207 @@
+# %% [markdown]
+# # 08 · Reading a Sudoku from a photo
+#
+# The capstone. A phone photo of a newspaper page goes in; the puzzle's 81 cells, read
+# and solved, come out, and the solution is written back onto the photo. On the way you
+# use nearly everything of the course: greyscale, blur, thresholds, morphology, connected
+# components, a geometric warp and a small convolutional network, in the three stages of
+# the lecture's OCR pipeline:
+#
+# 1. **image processing**: grey, blur, adaptive threshold, closing;
+# 2. **detection**: find the grid (the largest four-sided contour), straighten it, cut it
+#    into cells and find the digit's bounding box in each;
+# 3. **recognition**: read each digit with a CNN, check the grid, solve it.
+#
+# **You will be able to**
+#
+# - turn a photo into a clean binary image and find the Sudoku grid in it, even with
+#   text, pictures and other grids around it;
+# - order four corners, straighten a perspective view with a homography, and cut the
+#   grid into 81 cells;
+# - decide whether a cell holds a digit, and box it with connected components;
+# - recognise printed digits with a CNN in one batch, and say why it beats template
+#   matching;
+# - solve any Sudoku with constraint propagation plus search, and report an impossible
+#   grid clearly;
+# - measure the whole pipeline on a set of photos, and draw the answer onto the photo.
+#
+# **Time:** about 150 minutes. **Graded exercises:** 7 (`find_grid_corners`,
+# `warp_grid`, `split_cells`, `cell_is_empty`, `recognize_cells`, `solve_sudoku`,
+# `read_sudoku`). Each has a check you can run as often as you like; stuck? run
+# `check.NAME.hint()` in a new cell, once per hint.
+
+# %%
+import time
+
+import cv2
+import matplotlib.pyplot as plt
+import numpy as np
+from PIL import Image
+
+from autograder import check, paths
+
+np.set_printoptions(linewidth=100)
+SUDOKU_DIR = paths.data_dir() / "sudoku"  # the course's photos, each with its truth
+
+# %% [markdown]
+# ## 1. The photos and their truth
+#
+# The folder `data/sudoku` holds phone photos of newspaper Sudokus, rendered by the
+# course's own script (`autograder/sudoku/render.py`): a page with text, pictures, a
+# crossword and yesterday's solution grid, seen at an angle, unevenly lit, blurred,
+# noisy and JPEG-compressed. Beside each `imageN.jpg` lies `imageN.dat` with the truth:
+# the camera, the image size, then the 9 rows of the puzzle, 0 for an empty cell. That is
+# the format of the public dataset of real photos by Wicht and Hennebert, so everything
+# you write here runs unchanged on real photos.
+#
+# Two small helpers read them. Note `load_photo` keeps the pixels as stored: it does
+# not rotate the photo by the camera's orientation tag, because the truth was written
+# for the stored pixels.
+
+# %%
+def load_photo(path):
+    """An RGB photo as an (H, W, 3) uint8 array, pixels as stored in the file."""
+    return np.asarray(Image.open(path).convert("RGB"))
+
+
+def load_truth(path):
+    """The 9×9 grid of an imageN.dat file (0 = empty)."""
+    lines = open(path).read().splitlines()
+    return np.array([[int(v) for v in line.split()] for line in lines[2:11]])
+
+
+photo_paths = sorted(SUDOKU_DIR.glob("image*.jpg"), key=lambda p: int(p.stem[5:]))
+photo = load_photo(SUDOKU_DIR / "image8.jpg")
+truth = load_truth(SUDOKU_DIR / "image8.dat")
+print(len(photo_paths), "photos; image8.jpg has shape", photo.shape)
+print(truth)
+
+# %%
+fig, ax = plt.subplots(figsize=(8, 6))
+ax.imshow(photo)
+ax.set_title("image8.jpg: the puzzle, yesterday's solution grid, text and a picture")
+ax.set_xlabel("x (column)")
+ax.set_ylabel("y (row)")
+plt.show()
+
+# %% [markdown]
+# ## 2. Image processing: from colour to a clean binary image
+#
+# ### 2.1 Grey
+#
+# Chapter 01 made grey from colour with a weighted average. Puzzles are printed in black,
+# but sometimes in red or blue, and the luminosity formula makes red ink almost as light
+# as the paper (0.299 · 255 ≈ 76 above black on the red channel alone). Ink of any colour
+# is dark in *at least one* channel, while white paper is bright in all three, so we keep
+# the **darkest channel** of each pixel. A worked example on three pixels: white paper,
+# red ink and black ink.
+
+# %%
+pixels = np.array([[[235, 230, 225], [200, 40, 50], [30, 30, 35]]], dtype=np.uint8)
+luminosity = pixels @ np.array([0.299, 0.587, 0.114])
+darkest = pixels.min(axis=2)
+print("luminosity:     ", luminosity.round(1))
+print("darkest channel:", darkest)
+
+# %% [markdown]
+# With luminosity the red ink (89) is three times lighter than the black ink (31); with
+# the darkest channel it is almost as dark (40). The darkest channel has a price, though:
+# it is also the *noisiest* (a phone's blue channel is the noisiest of the three, and the
+# minimum picks every dark noise speck), while a weighted average of three channels
+# averages part of the noise away. So we use both: **luminosity to find the grid**, whose
+# lines are black anyway, and the **darkest channel to read the digits**. `to_gray`
+# does either for whole photos (`np.minimum` on the three channel slices is much faster
+# than `.min(axis=2)` on a big photo).
+
+# %%
+def to_gray(image, method="darkest"):
+    """Grey uint8 image of an RGB photo: its "darkest" channel, or "luminosity"
+    (0.299 R + 0.587 G + 0.114 B). A grey image is returned unchanged (as uint8)."""
+    image = np.asarray(image)
+    if image.dtype != np.uint8:
+        scale = 255.0 if image.max() <= 1.0 else 1.0
+        image = np.clip(image * scale, 0, 255).astype(np.uint8)
+    if image.ndim == 3 and method == "luminosity":
+        return cv2.cvtColor(np.ascontiguousarray(image[..., :3]), cv2.COLOR_RGB2GRAY)
+    if image.ndim == 3:
+        return np.minimum(np.minimum(image[..., 0], image[..., 1]), image[..., 2])
+    return image
+
+
+photo_gray = to_gray(photo)
+fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+axes[0].imshow(photo[150:330, 330:560])
+axes[0].set_title("colour (detail)")
+axes[1].imshow(photo_gray[150:330, 330:560], cmap="gray", vmin=0, vmax=255)
+axes[1].set_title("darkest channel (detail)")
+plt.show()
+
+# %% [markdown]
+# ### 2.2 Blur, then an adaptive threshold
+#
+# A photo is never evenly lit: the paper in a shadow can be darker than the ink in the
+# light. One global threshold (Otsu's, chapter 04) then loses the grid in the dark part.
+# An **adaptive threshold** compares each pixel with the mean of its own neighbourhood
+# (here 15×15 pixels) minus an offset: a pixel is ink when it is clearly darker than its
+# surroundings, wherever it is. A light Gaussian blur first removes the noise and JPEG
+# speckle that would otherwise turn into single ink pixels. We mark ink as 255 (white) on
+# 0, because OpenCV's contour and morphology functions look for white objects.
+
+# %%
+def binarize(gray, block=15, offset=5):
+    """Ink = 255, paper = 0: 5×5 Gaussian blur, then mean adaptive threshold, then a 3×3 closing."""
+    blurred = cv2.GaussianBlur(gray, (5, 5), 0)
+    binary = cv2.adaptiveThreshold(blurred, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV,
+                                   block, offset)
+    return cv2.morphologyEx(binary, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
+
+
+photo_blurred = cv2.GaussianBlur(photo_gray, (5, 5), 0)
+otsu_level, otsu = cv2.threshold(photo_blurred, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+adaptive = cv2.adaptiveThreshold(photo_blurred, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 15, 5)
+fig, axes = plt.subplots(1, 3, figsize=(15, 4))
+for ax, image, title in zip(axes, [photo_blurred, otsu, adaptive],
+                            ["blurred grey", f"global Otsu threshold ({otsu_level:.0f})",
+                             "adaptive threshold (15×15 mean − 5)"]):
+    ax.imshow(image, cmap="gray")
+    ax.set_title(title)
+    ax.axis("off")
+plt.show()
+
+# %% [markdown]
+# Otsu's single level cuts the page into a light and a dark half; the adaptive threshold
+# keeps every line, every letter and every digit, in the bright and in the shaded part.
+#
+# ### 2.3 Closing the grid lines
+#
+# Thin grid lines come out of the threshold with small gaps (blur and JPEG eat a pixel
+# here and there). A gap in the outer border would open the grid's outline, so we close
+# them with a 3×3 **closing** (dilation then erosion, chapter 04): gaps narrower than the
+# footprint are filled, and everything else keeps its size.
+
+# %%
+photo_binary = binarize(photo_gray)
+rows, cols = slice(200, 260), slice(380, 440)
+fig, axes = plt.subplots(1, 2, figsize=(9, 4.5))
+axes[0].imshow(adaptive[rows, cols], cmap="gray", interpolation="nearest")
+axes[0].set_title("threshold only (detail)")
+axes[1].imshow(photo_binary[rows, cols], cmap="gray", interpolation="nearest")
+axes[1].set_title("after a 3×3 closing")
+plt.show()
+
+# %% [markdown]
+# ## 3. Detection: where is the grid?
+#
+# ### 3.1 Contours
+#
+# A **contour** is the boundary of a white region (Suzuki's border following, 1985, in
+# `cv2.findContours`). The Sudoku grid is one big connected region: all its lines touch.
+# So we look at the largest regions and keep the first one whose outline is
+# **four-sided**: `cv2.approxPolyDP` simplifies an outline to a polygon whose every point
+# lies within `epsilon` pixels of it; a grid seen at an angle simplifies to 4 corners.
+# Text touching the grid would add bumps, so we simplify the region's **convex hull**
+# (the outline with the dents filled, `cv2.convexHull`), not the outline itself.
+#
+# With `cv2.RETR_CCOMP` OpenCV returns outer outlines and the outlines of holes; the
+# hierarchy's 4th column is -1 for outer ones.
+
+# %%
+all_contours, tree = cv2.findContours(photo_binary, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+outer_contours = [c for c, h in zip(all_contours, tree[0]) if h[3] < 0]
+outer_contours = sorted(outer_contours, key=cv2.contourArea, reverse=True)
+print(len(all_contours), "outlines,", len(outer_contours), "of them outer; the largest areas:",
+      [int(cv2.contourArea(c)) for c in outer_contours[:5]])
+vis = photo.copy()
+colours = [(255, 0, 0), (0, 160, 0), (0, 0, 255), (255, 140, 0), (160, 0, 160)]
+for contour, colour in zip(outer_contours[:5], colours):
+    hull = cv2.convexHull(contour)
+    quad = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True)
+    cv2.polylines(vis, [quad], True, colour, 3)
+fig, ax = plt.subplots(figsize=(8, 6))
+ax.imshow(vis)
+ax.set_title("The five largest regions, their hulls simplified (red = largest)")
+ax.axis("off")
+plt.show()
+
+# %% [markdown]
+# ### 3.2 Is it really a Sudoku grid?
+#
+# The largest four-sided region is usually the puzzle, but a picture, a text column with
+# a frame, or a bigger grid elsewhere on the page can be four-sided too. A Sudoku grid
+# has a signature: straightened, it has 8 inner lines across and 8 down at exactly 1/9,
+# 2/9, …, 8/9 of its side. `grid_score` straightens a candidate onto a 180×180 square
+# (the warp of section 4), and counts the inner lines that are inked along at least 70 %
+# of their length. A Sudoku scores close to 16; text, pictures and crossword grids with
+# another spacing score far less.
+
+# %%
+def grid_score(binary, quad, n=180):
+    """How many of the 16 inner lines of a 9×9 grid are inked when quad is straightened."""
+    target = np.array([[0, 0], [n, 0], [n, n], [0, n]], np.float32)
+    matrix = cv2.getPerspectiveTransform(np.asarray(quad, np.float32), target)
+    square = cv2.warpPerspective(binary, matrix, (n, n), flags=cv2.INTER_NEAREST) > 0
+    score = 0
+    for i in range(1, 9):
+        k = round(i * n / 9)
+        score += square[k - 2:k + 3, 3:-3].any(axis=0).mean() > 0.7  # a horizontal line
+        score += square[3:-3, k - 2:k + 3].any(axis=1).mean() > 0.7  # a vertical line
+    return int(score)
+
+
+for contour, colour in zip(outer_contours[:5], ["red", "green", "blue", "orange", "purple"]):
+    hull = cv2.convexHull(contour)
+    quad = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True)
+    if len(quad) == 4:
+        print(f"{colour:7s} four-sided, grid score {grid_score(photo_binary, quad.reshape(4, 2))}/16")
+    else:
+        print(f"{colour:7s} {len(quad)} corners: not four-sided")
+
+# %% [markdown]
+# One more robustness step. When text is printed right against the grid (a title above
+# it, a caption below), the letters touch the border and become part of the grid's
+# region; its hull then bulges over the text and fails the score. Chapter 04's
+# **opening** removes whatever a footprint cannot fit into: fill the region, open it with
+# a square footprint a twelfth of the region's size (far wider than a letter's stroke,
+# far smaller than the grid), and the letters and lines stuck to the grid fall off while
+# the solid grid stays. A worked example on a drawn grid with a caption touching it:
+
+# %%
+def trim_attachments(contour, shape):
+    """The largest outline left after filling `contour` and opening it with a footprint
+    1/12 of its size: thin things stuck to a solid region (letters, rules) are removed."""
+    mask = np.zeros(shape, np.uint8)
+    cv2.drawContours(mask, [contour], -1, 255, -1)
+    size = max(3, int(np.sqrt(cv2.contourArea(contour)) / 12))
+    opened = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((size, size), np.uint8))
+    found, _ = cv2.findContours(opened, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    return max(found, key=cv2.contourArea) if found else None
+
+
+page = np.zeros((260, 240), np.uint8)
+for i in range(10):  # a 9×9 grid, ink = 255, from (20, 20) to (200, 200)
+    width = 3 if i % 3 == 0 else 1
+    page[20 + 20 * i:20 + 20 * i + width, 20:203] = 255
+    page[20:203, 20 + 20 * i:20 + 20 * i + width] = 255
+cv2.putText(page, "Grille 12 difficile", (22, 214), cv2.FONT_HERSHEY_SIMPLEX, 0.5, 255, 1)
+page[200:206, 30:34] = 255  # the caption touches the border
+blob = max(cv2.findContours(page, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)[0], key=cv2.contourArea)
+core = trim_attachments(blob, page.shape)
+fig, axes = plt.subplots(1, 2, figsize=(9, 4.5))
+for ax, region, title in zip(axes, [blob, core], ["grid + caption: one region", "after trim_attachments"]):
+    vis = cv2.cvtColor(page, cv2.COLOR_GRAY2RGB) // 2
+    hull = cv2.convexHull(region)
+    cv2.polylines(vis, [cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True)], True, (255, 0, 0), 2)
+    ax.imshow(vis)
+    ax.set_title(title)
+    ax.axis("off")
+plt.show()
+
+# %% [markdown]
+# ### 3.3 Ordering the four corners
+#
+# `approxPolyDP` returns the corners in whatever order it met them. Everything after
+# this step needs them in one fixed order: **top-left, top-right, bottom-right,
+# bottom-left**, each as **(x, y)** = (column, row), OpenCV's order for points (the
+# opposite of numpy's (row, column) indexing!). For a grid turned by less than 45°,
+# two sums do it: the top-left corner has the smallest x + y, the bottom-right the
+# largest; the top-right has the smallest y − x, the bottom-left the largest.
+
+# %%
+points = np.array([[412, 398], [90, 60], [60, 380], [430, 70]])  # (x, y), in no order
+sums, diffs = points.sum(axis=1), points[:, 1] - points[:, 0]
+print("x + y:", sums, "  y − x:", diffs)
+ordered = points[[np.argmin(sums), np.argmin(diffs), np.argmax(sums), np.argmax(diffs)]]
+print("top-left, top-right, bottom-right, bottom-left:\n", ordered)
+
+# %% [markdown]
+# ### Exercise 1 · `find_grid_corners(image)`
+#
+# - **Input:** an RGB photo `(H, W, 3)` uint8 (or a grey `(H, W)` image).
+# - **Output:** a float array of shape `(4, 2)`: the grid's outer corners as **(x, y)**
+#   in the photo's pixels, ordered **top-left, top-right, bottom-right, bottom-left**.
+# - **Method:** `to_gray(image, "luminosity")`, then for speed shrink big photos so
+#   their longer side is at most 640 pixels (`cv2.resize` with `cv2.INTER_AREA`; scale
+#   the corners back at the end), `binarize`, outer contours from largest to smallest (skip ones smaller than
+#   3 % of the image), the convex hull simplified with `approxPolyDP` (try `epsilon`
+#   = 0.02, 0.04, 0.06 × the hull's perimeter until you get 4 points), and keep the
+#   first four-sided candidate with `grid_score(...) >= 14`. A region that fails gets a
+#   second chance as `trim_attachments(contour, binary.shape)`. If none passes, fall back
+#   to the largest four-sided candidate; if there is none at all, raise `ValueError`.
+# - **Example:** for `image8.jpg` the top-left corner is near (318, 146).
+#
+# Stuck? `check.find_grid_corners.hint()`.
+
+# %% solution id=find_grid_corners
+def find_grid_corners(image):
+    """Corners (x, y) of the Sudoku grid: top-left, top-right, bottom-right, bottom-left."""
+    ### BEGIN SOLUTION
+    gray = to_gray(image, "luminosity")
+    scale = min(1.0, 640 / max(gray.shape))
+    if scale < 1:
+        gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    binary = binarize(gray)
+    contours, hierarchy = cv2.findContours(binary, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    outer = [c for c, h in zip(contours, hierarchy[0]) if h[3] < 0] if contours else []
+
+    def four_corners(region):
+        hull = cv2.convexHull(region)
+        for epsilon in (0.02, 0.04, 0.06):
+            quad = cv2.approxPolyDP(hull, epsilon * cv2.arcLength(hull, True), True)
+            if len(quad) == 4:
+                quad = quad.reshape(4, 2).astype(np.float64)
+                s, d = quad.sum(axis=1), quad[:, 1] - quad[:, 0]
+                return quad[[np.argmin(s), np.argmin(d), np.argmax(s), np.argmax(d)]]
+        return None
+
+    fallback = None
+    for contour in sorted(outer, key=cv2.contourArea, reverse=True)[:8]:
+        if cv2.contourArea(contour) < 0.03 * gray.size:
+            break
+        quad = four_corners(contour)
+        if quad is not None and grid_score(binary, quad) >= 14:
+            return quad / scale
+        if fallback is None:
+            fallback = quad
+        core = trim_attachments(contour, binary.shape)
+        if core is not None and cv2.contourArea(core) >= 0.03 * gray.size:
+            quad = four_corners(core)
+            if quad is not None and grid_score(binary, quad) >= 14:
+                return quad / scale
+    if fallback is None:
+        raise ValueError("no four-sided region found: is there a Sudoku grid in the photo?")
+    return fallback / scale
+    ### END SOLUTION
+
+
+# %% test id=find_grid_corners_test points=3
+check.find_grid_corners(find_grid_corners)
+### BEGIN HIDDEN TESTS
+check.find_grid_corners(find_grid_corners, seed=4242)
+corners8 = np.asarray(find_grid_corners(load_photo(SUDOKU_DIR / "image8.jpg")))
+assert corners8.shape == (4, 2) and corners8[0, 0] < corners8[1, 0] and corners8[0, 1] < corners8[3, 1]
+### END HIDDEN TESTS
+
+# %%
+grid_corners = find_grid_corners(photo)
+print(grid_corners.round(1))
+fig, ax = plt.subplots(figsize=(8, 6))
+ax.imshow(photo)
+ax.plot(*np.vstack([grid_corners, grid_corners[:1]]).T, "r-", lw=2)
+for name, (x, y) in zip(["top-left", "top-right", "bottom-right", "bottom-left"], grid_corners):
+    ax.annotate(name, (x, y), color="red", fontsize=11, xytext=(5, -8), textcoords="offset points")
+ax.set_title("find_grid_corners: the grid, corners in order")
+ax.axis("off")
+plt.show()
+
+# %% [markdown]
+# ## 4. Straightening the grid: a perspective warp
+#
+# Seen at an angle, the square grid is a general quadrilateral. A **homography** (a
+# 3×3 matrix H, defined up to scale, so 8 numbers) maps any four points onto any other
+# four: a photo point (x, y) goes to (u/w, v/w) with (u, v, w) = H · (x, y, 1).
+# `cv2.getPerspectiveTransform(src, dst)` solves for H from the 4 corner pairs, and
+# `cv2.warpPerspective(image, H, (width, height))` builds the straightened image by
+# looking up, for every output pixel, where it came from in the photo.
+#
+# A small check of the idea: the homography that maps our corners onto a 450-pixel
+# square sends the grid's centre (the crossing of its diagonals) to the square's centre.
+
+# %%
+target_square = np.array([[0, 0], [450, 0], [450, 450], [0, 450]], np.float32)
+H = cv2.getPerspectiveTransform(grid_corners.astype(np.float32), target_square)
+print("H =\n", H.round(4))
+# the diagonals' crossing: solve c0 + t (c2 - c0) = c1 + u (c3 - c1) for t and u
+t, u = np.linalg.solve(np.column_stack([grid_corners[2] - grid_corners[0], grid_corners[1] - grid_corners[3]]),
+                       grid_corners[1] - grid_corners[0])
+centre = grid_corners[0] + t * (grid_corners[2] - grid_corners[0])
+mapped = cv2.perspectiveTransform(centre.reshape(1, 1, 2).astype(np.float32), H)
+print("photo centre", centre.round(1), "→ square", mapped.ravel().round(2))
+
+# %% [markdown]
+# ### Exercise 2 · `warp_grid(image, corners, size)`
+#
+# - **Input:** an image (grey or colour), the 4 corners as returned by
+#   `find_grid_corners`, and an int `size`.
+# - **Output:** the grid straightened into a `(size, size)` image (`(size, size, 3)` for a
+#   colour image), the top-left corner of the grid at the top left, same dtype.
+# - **Example:** `warp_grid(photo, corners, 450).shape == (450, 450, 3)`.
+#
+# Stuck? `check.warp_grid.hint()`.
+
+# %% solution id=warp_grid
+def warp_grid(image, corners, size):
+    """The quadrilateral `corners` of `image` warped onto a size×size square."""
+    ### BEGIN SOLUTION
+    source = np.asarray(corners, dtype=np.float32)
+    target = np.array([[0, 0], [size, 0], [size, size], [0, size]], dtype=np.float32)
+    matrix = cv2.getPerspectiveTransform(source, target)
+    return cv2.warpPerspective(np.asarray(image), matrix, (size, size), flags=cv2.INTER_LINEAR,
+                               borderMode=cv2.BORDER_REPLICATE)
+    ### END SOLUTION
+
+
+# %% test id=warp_grid_test points=2
+check.warp_grid(warp_grid)
+### BEGIN HIDDEN TESTS
+check.warp_grid(warp_grid, seed=77)
+assert np.asarray(warp_grid(photo, grid_corners, 90)).shape == (90, 90, 3)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# We warp the **grey** image onto 9 × 48 = 432 pixels: 48 pixels per cell keeps thin
+# strokes of small digits while staying fast.
+
+# %%
+CELL_SIZE = 48
+GRID_SIZE = 9 * CELL_SIZE
+warped_grid = warp_grid(photo_gray, grid_corners, GRID_SIZE)
+fig, axes = plt.subplots(1, 2, figsize=(12, 5.5))
+axes[0].imshow(warp_grid(photo, grid_corners, GRID_SIZE))
+axes[0].set_title("colour photo, warped")
+axes[1].imshow(warped_grid, cmap="gray", vmin=0, vmax=255)
+axes[1].set_title(f"grey, warped to {GRID_SIZE}×{GRID_SIZE}")
+for ax in axes:
+    ax.set_xticks(np.arange(0, GRID_SIZE + 1, CELL_SIZE))
+    ax.set_yticks(np.arange(0, GRID_SIZE + 1, CELL_SIZE))
+    ax.grid(color="red", lw=0.5, alpha=0.6)
+plt.show()
+
+# %% [markdown]
+# The red lines are where a perfect grid would be. They fall on the printed lines
+# within a pixel or two: good enough, as long as the next steps do not insist on
+# perfection.
+#
+# ## 5. Cutting the 81 cells
+#
+# ### Exercise 3 · `split_cells(warped)`
+#
+# - **Input:** a square grey image `(S, S)`, the warped grid.
+# - **Output:** a list of 81 arrays, the cells in **row-major order** (cell `9 · r + c`
+#   is row `r`, column `c`). When S is a multiple of 9 every cell is `(S/9, S/9)`;
+#   otherwise put the cell borders at `round(i · S / 9)` (or use `S // 9` pixels per cell)
+#   so that no row or column of cells is lost.
+# - **Example:** `len(split_cells(np.zeros((450, 450)))) == 81`, each cell `(50, 50)`.
+#
+# Stuck? `check.split_cells.hint()`.
+
+# %% solution id=split_cells
+def split_cells(warped):
+    """The 81 cells of a square grid image, row by row."""
+    ### BEGIN SOLUTION
+    side = warped.shape[0]
+    edges = [round(i * side / 9) for i in range(10)]
+    return [warped[edges[r]:edges[r + 1], edges[c]:edges[c + 1]] for r in range(9) for c in range(9)]
+    ### END SOLUTION
+
+
+# %% test id=split_cells_test points=2
+check.split_cells(split_cells)
+### BEGIN HIDDEN TESTS
+check.split_cells(split_cells, seed=9)
+assert len(split_cells(np.zeros((452, 452)))) == 81
+### END HIDDEN TESTS
+
+# %%
+grid_cells = split_cells(warped_grid)
+fig, axes = plt.subplots(9, 9, figsize=(7, 7))
+for k, (ax, cell) in enumerate(zip(axes.ravel(), grid_cells)):
+    ax.imshow(cell, cmap="gray", vmin=0, vmax=255)
+    ax.set_xticks([])
+    ax.set_yticks([])
+fig.suptitle("The 81 cells, row by row")
+plt.show()
+
+# %% [markdown]
+# ## 6. Empty or filled? Cleaning the cells and boxing the digit
+#
+# A cell is empty when it holds no ink, but "no ink" is too strict: almost every cell
+# shows a few pixels of the grid lines at its borders (the warp is never exact), and
+# some show a speck of dirt or a fragment of the neighbouring digit. Counting dark pixels
+# would call those cells filled. Three steps make the decision robust:
+#
+# 1. **threshold the cell** with an adaptive threshold (the block is a third of the cell);
+# 2. **remove straight lines**: an opening with a long thin footprint (80 % of the cell
+#    wide and 1 pixel high, and the same turned upright) keeps only long straight
+#    strokes, the grid lines; we delete them (slightly dilated) from the ink;
+# 3. **look at connected components** (chapter 04): a digit is a component of a
+#    reasonable size (at least 1.5 % of the cell, at least 30 % of its height, not wider
+#    than 80 % or taller than 90 %) **whose centre lies in the middle half of the cell**.
+#    Remnants of lines and fragments of neighbours sit at the borders; specks are small.
+#
+# Broken digits (a thin "5" can split in two) get the pieces that lie inside the digit's
+# box, slightly enlarged, added to it.
+
+# %%
+def cell_ink(cell):
+    """True where a grey cell has ink, after removing the straight grid lines."""
+    cell = to_gray(cell)
+    h, w = cell.shape
+    block = 2 * (max(h, w) // 3) + 1
+    ink = cv2.adaptiveThreshold(cv2.GaussianBlur(cell, (3, 3), 0), 255, cv2.ADAPTIVE_THRESH_MEAN_C,
+                                cv2.THRESH_BINARY_INV, block, 12)
+    across = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, int(0.8 * w)), np.uint8))
+    down = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((int(0.85 * h), 1), np.uint8))
+    lines = cv2.dilate(across | down, np.ones((3, 3), np.uint8))
+    return (ink > 0) & (lines == 0)
+
+
+examples = [grid_cells[k] for k in (0, 1, 2, 10, 13, 16)]
+fig, axes = plt.subplots(2, 6, figsize=(13, 4.6))
+for top, bottom, cell in zip(axes[0], axes[1], examples):
+    top.imshow(cell, cmap="gray", vmin=0, vmax=255)
+    bottom.imshow(cell_ink(cell), cmap="gray", interpolation="nearest")
+    top.axis("off")
+    bottom.axis("off")
+axes[0, 0].set_title("cells", loc="left")
+axes[1, 0].set_title("cell_ink: lines removed", loc="left")
+plt.show()
+
+# %% [markdown]
+# `cv2.connectedComponentsWithStats` labels the white components of a binary image and
+# returns one row per component: `x, y, width, height, area` (row 0 is the background).
+# A worked example on a 6×8 image with two components:
+
+# %%
+tiny = np.array([[0, 0, 0, 0, 0, 0, 0, 0],
+                 [0, 1, 1, 0, 0, 0, 0, 0],
+                 [0, 1, 1, 0, 0, 1, 0, 0],
+                 [0, 0, 0, 0, 0, 1, 0, 0],
+                 [0, 0, 0, 0, 0, 1, 1, 0],
+                 [0, 0, 0, 0, 0, 0, 0, 0]], np.uint8)
+tiny_count, tiny_labels, tiny_stats, tiny_centroids = cv2.connectedComponentsWithStats(tiny, connectivity=8)
+print(tiny_count, "labels (background included)")
+print("x, y, width, height, area:\n", tiny_stats)
+
+# %% [markdown]
+# ### Exercise 4 · `digit_box(cell)` and `cell_is_empty(cell)`
+#
+# Write both functions in the cell below; the check tests them through `cell_is_empty`,
+# and `recognize_cells` will use `digit_box`.
+#
+# - **`digit_box(cell)`** — input: a grey cell (uint8, dark ink on light paper). Output:
+#   the digit's bounding box `(x, y, width, height)` in the cell's pixels, or `None`.
+#   Method: `cell_ink`, connected components (8-connectivity), the rules above, and the
+#   largest component that passes them is the digit.
+# - **`cell_is_empty(cell)`** — output: `True` when the cell holds no digit, else `False`.
+#   Grid-line remnants at the borders, specks and shading must not count as a digit.
+# - **Example:** `cell_is_empty(grid_cells[0])` is `False` for image8 (a 9 in the
+#   top-left cell) and `cell_is_empty(grid_cells[3])` is `True`.
+#
+# Stuck? `check.cell_is_empty.hint()`.
+
+# %% solution id=cell_is_empty
+def cell_is_empty(cell):
+    """True when the grey cell holds no digit (line remnants and specks do not count)."""
+    ### BEGIN SOLUTION
+    return digit_box(cell) is None
+    ### END SOLUTION
+
+
+def digit_box(cell):
+    """(x, y, width, height) of the digit in a grey cell, or None when there is none."""
+    ### BEGIN SOLUTION
+    ink = cell_ink(cell).astype(np.uint8)
+    h, w = ink.shape
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    x, y, bw, bh, area = stats[1:].T.astype(float)
+    cx, cy = x + bw / 2, y + bh / 2
+    ok = ((area >= 0.015 * h * w) & (bh >= 0.3 * h) & (bw <= 0.8 * w) & (bh <= 0.9 * h)
+          & (cx > 0.25 * w) & (cx < 0.75 * w) & (cy > 0.25 * h) & (cy < 0.75 * h))
+    if not ok.any():
+        return None
+    best = int(np.argmax(np.where(ok, area, -1)))
+    x0, y0, x1, y1 = x[best], y[best], x[best] + bw[best], y[best] + bh[best]
+    gx, gy = 0.2 * bw[best], 0.15 * bh[best]
+    inside = ((area >= 0.003 * h * w) & (x >= x0 - gx) & (x + bw <= x1 + gx)
+              & (y >= y0 - gy) & (y + bh <= y1 + gy))
+    x0, y0 = min(x0, x[inside].min()), min(y0, y[inside].min())
+    x1, y1 = max(x1, (x + bw)[inside].max()), max(y1, (y + bh)[inside].max())
+    return int(x0), int(y0), int(x1 - x0), int(y1 - y0)
+    ### END SOLUTION
+
+
+# %% test id=cell_is_empty_test points=3
+check.cell_is_empty(cell_is_empty)
+### BEGIN HIDDEN TESTS
+check.cell_is_empty(cell_is_empty, seed=5)
+assert cell_is_empty(np.full((48, 48), 220, np.uint8))
+### END HIDDEN TESTS
+
+# %%
+filled = np.array([not cell_is_empty(cell) for cell in grid_cells]).reshape(9, 9)
+print("filled cells found:", filled.sum(), " in the truth:", (truth > 0).sum(),
+      " disagreements:", (filled != (truth > 0)).sum())
+vis = cv2.cvtColor(warped_grid, cv2.COLOR_GRAY2RGB)
+for k, cell in enumerate(grid_cells):
+    box = digit_box(cell)
+    if box is not None:
+        r, c = divmod(k, 9)
+        x, y, w, h = box
+        x0, y0 = round(c * GRID_SIZE / 9) + x, round(r * GRID_SIZE / 9) + y
+        cv2.rectangle(vis, (x0, y0), (x0 + w, y0 + h), (255, 0, 0), 2)
+fig, ax = plt.subplots(figsize=(6, 6))
+ax.imshow(vis)
+ax.set_title("digit_box: one box per filled cell")
+ax.axis("off")
+plt.show()
+
+# %% [markdown]
+# ## 7. Recognition
+#
+# ### 7.1 A digit image like MNIST's
+#
+# The classifier expects what MNIST looks like (chapter 07): a 28×28 image, a **white
+# digit on black**, values in [0, 1], the digit's box scaled so its longer side is 20
+# pixels and centred. `digit_image` makes that from a cell and its box: it stretches
+# the contrast so the paper is 0 and the darkest ink is 1, so faint and bold prints look
+# alike.
+
+# %%
+DIGIT_SIZE, DIGIT_BOX = 28, 20
+
+
+def digit_image(cell, box):
+    """A 28×28 float image in [0, 1]: the boxed digit white on black, longer side 20 px, centred."""
+    cell = to_gray(cell).astype(np.float32)
+    x, y, w, h = box
+    crop = cell[y:y + h, x:x + w]
+    paper = np.percentile(cell, 75)
+    value = np.clip((paper - crop) / max(paper - crop.min(), 1.0), 0, 1)
+    scale = DIGIT_BOX / max(w, h)
+    new_w, new_h = max(1, round(w * scale)), max(1, round(h * scale))
+    small = cv2.resize(value, (new_w, new_h), interpolation=cv2.INTER_AREA)
+    out = np.zeros((DIGIT_SIZE, DIGIT_SIZE), np.float32)
+    top, left = (DIGIT_SIZE - new_h) // 2, (DIGIT_SIZE - new_w) // 2
+    out[top:top + new_h, left:left + new_w] = small
+    return out
+
+
+filled_cells = [(k, cell) for k, cell in enumerate(grid_cells) if digit_box(cell) is not None][:8]
+fig, axes = plt.subplots(2, 8, figsize=(13, 3.8))
+for (k, cell), top, bottom in zip(filled_cells, axes[0], axes[1]):
+    top.imshow(cell, cmap="gray", vmin=0, vmax=255)
+    bottom.imshow(digit_image(cell, digit_box(cell)), cmap="gray", vmin=0, vmax=1)
+    top.set_title(f"cell {k}")
+    top.axis("off")
+    bottom.axis("off")
+fig.suptitle("Cells (top) and the 28×28 network inputs (bottom)")
+plt.show()
+
+# %% [markdown]
+# ### 7.2 A CNN that knows printed digits
+#
+# A network trained on MNIST alone reads handwriting, and newspapers print. The course's
+# classifier (`data/sudoku_digits.keras`, made by `autograder/sudoku/train_digits.py`)
+# was trained on **printed digits rendered in about 80 typefaces** (the DejaVu, STIX and
+# Computer Modern faces that matplotlib ships, and open newspaper-like faces such as
+# Arimo, Libre Franklin, News Cycle, Roboto and PT Serif), each one degraded the way a
+# phone degrades a newspaper: shifted and scaled in its cell, thinner or bolder, tilted,
+# photographed at low resolution, blurred, noisy, JPEG-compressed, with grid-line
+# remnants and specks; plus MNIST digits for handwritten entries. Each training cell
+# went through the very `digit_box` and `digit_image` above, so the network sees
+# exactly what the pipeline will show it. Like an MNIST network it has 10 outputs,
+# output k the probability of digit k; a Sudoku has no 0, so output 0 was only trained on
+# the rare clutter that slips through `digit_box`, and stands for "no digit".
+#
+# Here are some training cells:
+
+# %%
+from autograder.sudoku import digits as rendered
+
+examples, example_labels = rendered.render_cells(24, seed=3, empty_fraction=0.15)
+fig, axes = plt.subplots(3, 8, figsize=(13, 5))
+for ax, cell, label in zip(axes.ravel(), examples, example_labels):
+    ax.imshow(cell, cmap="gray", vmin=0, vmax=255)
+    ax.set_title(f"label {label}")
+    ax.axis("off")
+fig.suptitle("Rendered training cells (label 0 = empty)")
+plt.show()
+
+# %%
+_digit_models = []  # the loaded model, kept after the first call
+
+
+def load_digit_model():
+    """The course's printed-digit classifier (loaded once, then reused)."""
+    if not _digit_models:
+        import keras
+
+        _digit_models.append(keras.saving.load_model(paths.data_dir() / "sudoku_digits.keras"))
+    return _digit_models[0]
+
+
+digit_model = load_digit_model()
+digit_model.summary()
+
+# %% [markdown]
+# Small: about 126,000 parameters, half a megabyte. Two things make it fast in the
+# pipeline. First, we give it **all the filled cells of a grid as one batch**: one call
+# costs about the same for 1 or for 30 digits. Second, we call the model directly,
+# `model(batch, training=False)`; `model.predict` is built for big data sets and adds
+# several milliseconds of set-up to every call.
+
+# %% [markdown]
+# ### Exercise 5 · `recognize_cells(cells, model)`
+#
+# - **Input:** a list of grey cells (as from `split_cells`) and the classifier.
+# - **Output:** an int array with one digit per cell: 0 for an empty cell (`digit_box`
+#   finds nothing), else the most probable digit **1 to 9** (ignore output 0 when
+#   choosing: a cell we decided is filled holds some digit).
+# - **Method:** `digit_image` for every filled cell, stacked into one batch of shape
+#   `(n, 28, 28, 1)`, **one** call of the model, then `argmax` over outputs 1 to 9.
+# - **Example:** `recognize_cells(grid_cells, digit_model)[:9]` is the first row of the puzzle.
+#
+# Stuck? `check.recognize_cells.hint()`.
+
+# %% solution id=recognize_cells
+def recognize_cells(cells, model):
+    """The digit in each cell (0 = empty), reading all filled cells in one batch."""
+    ### BEGIN SOLUTION
+    digits = np.zeros(len(cells), dtype=int)
+    batch, where = [], []
+    for k, cell in enumerate(cells):
+        box = digit_box(cell)
+        if box is not None:
+            batch.append(digit_image(cell, box))
+            where.append(k)
+    if batch:
+        probabilities = np.asarray(model(np.stack(batch)[..., None], training=False))
+        digits[where] = probabilities[:, 1:].argmax(axis=1) + 1
+    return digits
+    ### END SOLUTION
+
+
+# %% test id=recognize_cells_test points=3
+check.recognize_cells(recognize_cells)
+### BEGIN HIDDEN TESTS
+check.recognize_cells(recognize_cells, seed=11)
+assert list(recognize_cells([np.full((48, 48), 230, np.uint8)] * 3, digit_model)) == [0, 0, 0]
+### END HIDDEN TESTS
+
+# %%
+read_grid = recognize_cells(grid_cells, digit_model).reshape(9, 9)
+print(read_grid)
+print("cells read right:", (read_grid == truth).sum(), "of 81")
+
+# %% [markdown]
+# ### 7.3 The lecture's rule-based alternative: template matching
+#
+# Before CNNs, OCR compared each character with a stored **template** of every
+# character and took the best match. We make 9 templates from one typeface (DejaVu Sans,
+# through the same `digit_image`), and score a digit against each with the **correlation
+# coefficient** of the two 28×28 images (1 for a perfect match, what
+# `cv2.matchTemplate(..., cv2.TM_CCOEFF_NORMED)` computes for equal sizes).
+
+# %%
+from autograder.sudoku.fonts import digit_fonts
+
+
+def make_templates(font_path):
+    """Nine 28×28 templates, digits 1 to 9, drawn in one font on a 48-pixel cell."""
+    templates = []
+    for digit in range(1, 10):
+        glyph = rendered.glyph(str(font_path), digit)
+        h, w = glyph.shape
+        scale = 0.6 * CELL_SIZE / h
+        small = cv2.resize(glyph, (max(1, round(w * scale)), round(h * scale)), interpolation=cv2.INTER_AREA)
+        cell = np.full((CELL_SIZE, CELL_SIZE), 230, np.float32)
+        top, left = (CELL_SIZE - small.shape[0]) // 2, (CELL_SIZE - small.shape[1]) // 2
+        cell[top:top + small.shape[0], left:left + small.shape[1]] -= 200 * small
+        cell = cell.astype(np.uint8)
+        templates.append(digit_image(cell, digit_box(cell)))
+    return np.array(templates)
+
+
+def match_templates(images, templates):
+    """For each 28×28 image, the digit (1-9) whose template correlates best."""
+    a = images.reshape(len(images), -1)
+    b = templates.reshape(len(templates), -1)
+    a = (a - a.mean(axis=1, keepdims=True)) / (a.std(axis=1, keepdims=True) + 1e-6)
+    b = (b - b.mean(axis=1, keepdims=True)) / (b.std(axis=1, keepdims=True) + 1e-6)
+    return (a @ b.T / a.shape[1]).argmax(axis=1) + 1
+
+
+font_templates = make_templates(digit_fonts()[0])
+fig, axes = plt.subplots(1, 9, figsize=(11, 1.8))
+for digit, (ax, template) in enumerate(zip(axes, font_templates), start=1):
+    ax.imshow(template, cmap="gray")
+    ax.set_title(str(digit))
+    ax.axis("off")
+fig.suptitle("Templates (DejaVu Sans)", y=1.05)
+plt.show()
+
+# %% [markdown]
+# A fair comparison needs many cells the CNN has never seen. We take every filled cell
+# of the course photos (each grid warped with its true corners from `outlines.csv`, so
+# only recognition is tested) and a fresh set of rendered cells, and read them both ways.
+
+# %%
+import csv
+
+outlines = {row["image"]: np.array([[float(row[f"p{i}_{a}"]) for a in "xy"] for i in range(1, 5)])
+            for row in csv.DictReader(open(SUDOKU_DIR / "outlines.csv"))}
+photo_inputs, photo_labels = [], []
+for path in photo_paths:
+    image_cells = split_cells(warp_grid(to_gray(load_photo(path)), outlines[path.name], GRID_SIZE))
+    for cell, label in zip(image_cells, load_truth(path.with_suffix(".dat")).ravel()):
+        box = digit_box(cell)
+        if label and box is not None:
+            photo_inputs.append(digit_image(cell, box))
+            photo_labels.append(label)
+test_cells, test_labels = rendered.render_cells(800, seed=2024, empty_fraction=0)
+render_inputs, render_labels = [], []
+for cell, label in zip(test_cells, test_labels):
+    box = digit_box(cell)
+    if box is not None:
+        render_inputs.append(digit_image(cell, box))
+        render_labels.append(label)
+
+for name, inputs, truths in [("course photos", photo_inputs, photo_labels),
+                             ("rendered cells, all fonts", render_inputs, render_labels)]:
+    inputs, truths = np.array(inputs), np.array(truths)
+    cnn = np.asarray(digit_model(inputs[..., None], training=False))[:, 1:].argmax(axis=1) + 1
+    matched = match_templates(inputs, font_templates)
+    print(f"{name:27s} {len(truths):5d} digits   CNN {np.mean(cnn == truths):6.1%}"
+          f"   template matching {np.mean(matched == truths):6.1%}")
+
+# %% [markdown]
+# Template matching works when the font, size and sharpness are those of its templates;
+# every other typeface, a bolder print, a blur or a shift costs it dearly (the lecture's
+# verdict: "doesn't handle well variability in fonts, sizes, and distortions"). The CNN
+# learned what stays the same across hundreds of variants of each digit.
+#
+# ## 8. Checking the grid before solving it
+#
+# A misread digit usually shows: the same digit twice in a row, a column or a box. The
+# recognised grid above should have no such conflict.
+
+# %%
+def conflicts(grid):
+    """Descriptions of every repeated digit in a row, column or 3×3 box (empty list: consistent)."""
+    grid = np.asarray(grid)
+    found = []
+    for name, units in [("row", [grid[i] for i in range(9)]),
+                        ("column", [grid[:, i] for i in range(9)]),
+                        ("box", [grid[3 * (i // 3):3 * (i // 3) + 3, 3 * (i % 3):3 * (i % 3) + 3].ravel()
+                                 for i in range(9)])]:
+        for index, unit in enumerate(units):
+            values, counts = np.unique(unit[unit > 0], return_counts=True)
+            found += [f"{name} {index + 1} holds {count} × {value}" for value, count in zip(values, counts)
+                      if count > 1]
+    return found
+
+
+print("conflicts in the read grid:", conflicts(read_grid) or "none")
+broken = read_grid.copy()
+r, c = np.argwhere(read_grid > 0)[1]  # the second filled cell, misread on purpose
+broken[r, c] = next(d for d in read_grid[r] if d and d != read_grid[r, c])
+print(f"cell (row {r + 1}, column {c + 1}) misread as {broken[r, c]}:", conflicts(broken))
+
+# %% [markdown]
+# A clash says *which* cells are suspect, and the network says how sure it was of each.
+# `reread_clashes` takes the clashing cell whose current digit the network finds least
+# probable, and gives it its most probable other digit that clashes with nothing; it
+# repeats this a few times at most. A cheap test-time check: it only runs when the grid
+# clashes, which is rare.
+
+# %%
+def clashing_cells(grid):
+    """Indices 9·r + c of the cells whose digit repeats in their row, column or box."""
+    grid = np.asarray(grid).reshape(9, 9)
+    found = []
+    for (r, c), digit in np.ndenumerate(grid):
+        box = grid[3 * (r // 3):3 * (r // 3) + 3, 3 * (c // 3):3 * (c // 3) + 3]
+        if digit and max((grid[r] == digit).sum(), (grid[:, c] == digit).sum(), (box == digit).sum()) > 1:
+            found.append(9 * r + c)
+    return found
+
+
+def reread_clashes(grid, cells, model, max_changes=4):
+    """The read grid with clashes repaired by the network's second choices (see above)."""
+    grid = np.array(grid).reshape(9, 9)
+    for _ in range(max_changes):
+        suspects = [k for k in clashing_cells(grid) if digit_box(cells[k]) is not None]
+        if not suspects:
+            break
+        images = np.stack([digit_image(cells[k], digit_box(cells[k])) for k in suspects])
+        probabilities = np.asarray(model(images[..., None], training=False))[:, 1:]
+        current = [probabilities[i, grid.flat[k] - 1] for i, k in enumerate(suspects)]
+        i = int(np.argmin(current))
+        r, c = divmod(suspects[i], 9)
+        for digit in np.argsort(-probabilities[i]) + 1:
+            trial = grid.copy()
+            trial[r, c] = digit
+            if digit != grid[r, c] and suspects[i] not in clashing_cells(trial):
+                grid = trial
+                break
+        else:
+            break
+    return grid
+
+
+repaired = reread_clashes(broken, grid_cells, digit_model)
+print("repaired:", conflicts(repaired) or "no conflict", "| equal to the first reading:",
+      np.array_equal(repaired, read_grid))
+
+# %% [markdown]
+# ## 9. Solving: constraint propagation plus search
+#
+# Keep, for each cell, the set of digits still possible (its **candidates**). Two rules
+# shrink them (Peter Norvig's classic formulation):
+#
+# 1. when a cell has a single candidate, remove it from its 20 **peers** (the other cells
+#    of its row, column and box);
+# 2. when a digit has a single possible place in a row, column or box, put it there.
+#
+# Easy newspaper puzzles are solved by these rules alone. When they stall, **search**:
+# take the cell with the fewest candidates, try each in turn on a copy, propagate again,
+# and back up when some cell runs out of candidates. A **contradictory** grid shows up
+# as a cell or a digit with no possibility left, before or during the search; then the
+# honest answer is an error, not a loop and not a made-up grid.
+#
+# The lecture's puzzle, as a worked example:
+
+# %%
+LECTURE_PUZZLE = np.array([
+    [5, 3, 0, 0, 7, 0, 0, 0, 0],
+    [6, 0, 0, 1, 9, 5, 0, 0, 0],
+    [0, 9, 8, 0, 0, 0, 0, 6, 0],
+    [8, 0, 0, 0, 6, 0, 0, 0, 3],
+    [4, 0, 0, 8, 0, 3, 0, 0, 1],
+    [7, 0, 0, 0, 2, 0, 0, 0, 6],
+    [0, 6, 0, 0, 0, 0, 2, 8, 0],
+    [0, 0, 0, 4, 1, 9, 0, 0, 5],
+    [0, 0, 0, 0, 8, 0, 0, 7, 9]])
+row0 = set(LECTURE_PUZZLE[0]) - {0}
+col2 = set(LECTURE_PUZZLE[:, 2]) - {0}
+box0 = set(LECTURE_PUZZLE[:3, :3].ravel()) - {0}
+print("candidates of row 1, column 3:", sorted(set(range(1, 10)) - row0 - col2 - box0))
+
+# %% [markdown]
+# The code below keeps the candidates of each cell as a string of digits (`"1249"`),
+# cheap to copy, and uses the two rules in `_assign` / `_eliminate`. These helpers are
+# given; your exercise puts them to work.
+
+# %%
+CELLS = [(r, c) for r in range(9) for c in range(9)]
+UNITS = ([[(r, c) for c in range(9)] for r in range(9)] + [[(r, c) for r in range(9)] for c in range(9)]
+         + [[(r, c) for r in range(br, br + 3) for c in range(bc, bc + 3)]
+            for br in (0, 3, 6) for bc in (0, 3, 6)])
+UNITS_OF = {cell: [unit for unit in UNITS if cell in unit] for cell in CELLS}
+PEERS = {cell: {other for unit in UNITS_OF[cell] for other in unit} - {cell} for cell in CELLS}
+
+
+def _assign(candidates, cell, digit):
+    """Make `digit` the only candidate of `cell` and propagate; False on a contradiction."""
+    return all(_eliminate(candidates, cell, other) for other in candidates[cell] if other != digit)
+
+
+def _eliminate(candidates, cell, digit):
+    """Remove `digit` from `cell`'s candidates and propagate both rules; False on a contradiction."""
+    if digit not in candidates[cell]:
+        return True
+    candidates[cell] = candidates[cell].replace(digit, "")
+    if not candidates[cell]:
+        return False  # no digit left for this cell
+    if len(candidates[cell]) == 1:  # rule 1
+        last = candidates[cell]
+        if not all(_eliminate(candidates, peer, last) for peer in PEERS[cell]):
+            return False
+    for unit in UNITS_OF[cell]:  # rule 2
+        places = [other for other in unit if digit in candidates[other]]
+        if not places:
+            return False  # no place left for this digit in this unit
+        if len(places) == 1 and not _assign(candidates, places[0], digit):
+            return False
+    return True
+
+
+def _search(candidates):
+    """Depth-first search on the cell with the fewest candidates; None when there is no solution."""
+    if all(len(v) == 1 for v in candidates.values()):
+        return candidates
+    cell = min((cell for cell in CELLS if len(candidates[cell]) > 1), key=lambda cell: len(candidates[cell]))
+    for digit in candidates[cell]:
+        attempt = dict(candidates)
+        if _assign(attempt, cell, digit):
+            result = _search(attempt)
+            if result is not None:
+                return result
+    return None
+
+
+# %% [markdown]
+# ### Exercise 6 · `solve_sudoku(grid)`
+#
+# - **Input:** a 9×9 grid of ints (array or nested lists), 0 for an empty cell.
+# - **Output:** the solved 9×9 int array: every row, column and box holds 1 to 9 once,
+#   and every given digit is unchanged. The input is not modified.
+# - **Errors:** raise `ValueError` with a message saying what is wrong for a grid that is
+#   not 9×9 or holds values outside 0–9, for givens that clash (name the row, column or
+#   box), and for a grid without solution. Never loop for ever.
+# - **Method:** start with `"123456789"` for every cell, `_assign` each given (a `False`
+#   means the givens contradict each other), then `_search`.
+# - **Example:** `solve_sudoku(LECTURE_PUZZLE)[0]` is `[5 3 4 6 7 8 9 1 2]`.
+#
+# Stuck? `check.solve_sudoku.hint()`.
+
+# %% solution id=solve_sudoku
+def solve_sudoku(grid):
+    """The solution of a 9×9 Sudoku (0 = empty); ValueError when there is none."""
+    ### BEGIN SOLUTION
+    grid = np.array(grid)
+    if grid.shape != (9, 9) or not np.issubdtype(grid.dtype, np.number):
+        raise ValueError(f"a Sudoku is a 9×9 grid of numbers, got shape {grid.shape}")
+    if np.any((grid < 0) | (grid > 9) | (grid != np.round(grid))):
+        raise ValueError("cells must hold whole numbers from 0 (empty) to 9")
+    grid = grid.astype(int)
+    clashes = conflicts(grid)
+    if clashes:
+        raise ValueError("contradictory givens: " + "; ".join(clashes))
+    candidates = {cell: "123456789" for cell in CELLS}
+    for cell in CELLS:
+        if grid[cell] and not _assign(candidates, cell, str(grid[cell])):
+            raise ValueError("no solution: the givens leave some cell or digit without a place")
+    solved = _search(candidates)
+    if solved is None:
+        raise ValueError("no solution: every way of filling the grid ends in a contradiction")
+    return np.array([[int(solved[(r, c)]) for c in range(9)] for r in range(9)])
+    ### END SOLUTION
+
+
+# %% test id=solve_sudoku_test points=3
+check.solve_sudoku(solve_sudoku)
+### BEGIN HIDDEN TESTS
+check.solve_sudoku(solve_sudoku, seed=2023)
+assert list(solve_sudoku(LECTURE_PUZZLE)[0]) == [5, 3, 4, 6, 7, 8, 9, 1, 2]
+### END HIDDEN TESTS
+
+# %%
+lecture_solution = solve_sudoku(LECTURE_PUZZLE)
+print(lecture_solution)
+try:
+    solve_sudoku(broken)
+except ValueError as error:
+    print("a misread grid:", error)
+
+# %% [markdown]
+# ## 10. The whole pipeline
+#
+# ### Exercise 7 · `read_sudoku(image)`
+#
+# - **Input:** an RGB photo (or grey image) of a Sudoku; optionally `model`, the digit
+#   classifier (default: `load_digit_model()`).
+# - **Output:** the 9×9 int array of the puzzle as printed, 0 for an empty cell.
+# - **Method:** the chapter in a few lines: corners, grey warp to `GRID_SIZE`, cells,
+#   `recognize_cells`, reshape to 9×9, and `reread_clashes` as the consistency check.
+# - **Example:** `read_sudoku(photo)` equals `truth` for image8.
+#
+# Stuck? `check.read_sudoku.hint()`.
+
+# %% solution id=read_sudoku
+def read_sudoku(image, model=None):
+    """The 9×9 puzzle (0 = empty) in a photo of a Sudoku."""
+    ### BEGIN SOLUTION
+    if model is None:
+        model = load_digit_model()
+    corners = find_grid_corners(image)
+    warped = warp_grid(to_gray(image), corners, 9 * 48)
+    cells = split_cells(warped)
+    digits = np.asarray(recognize_cells(cells, model)).reshape(9, 9)
+    return reread_clashes(digits, cells, model)
+    ### END SOLUTION
+
+
+# %% test id=read_sudoku_test points=4
+check.read_sudoku(read_sudoku)
+### BEGIN HIDDEN TESTS
+check.read_sudoku(read_sudoku, seed=31)
+assert np.array_equal(read_sudoku(photo), truth)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# Every course photo, read and compared with its truth:
+
+# %%
+results = []
+for path in photo_paths:
+    image, expected = load_photo(path), load_truth(path.with_suffix(".dat"))
+    start = time.perf_counter()
+    read = read_sudoku(image)
+    results.append((path.name, int((read != expected).sum()), time.perf_counter() - start))
+for name, wrong, _ in results:
+    print(f"{name:12s} cells wrong: {wrong}")
+print(f"grids read without error: {sum(w == 0 for _, w, _ in results)} of {len(results)}")
+
+# %% nbval-ignore-output
+print(f"median time per photo: {1000 * np.median([t for _, _, t in results]):.0f} ms")
+
+# %% [markdown]
+# The same measurement from the command line, for any folder of photos in this format
+# (`imageN.jpg` beside `imageN.dat`), with your notebook's `read_sudoku` or the
+# solution's:
+#
+# ```
+# autograder bench sudoku data/sudoku --notebook 08_sudoku_ocr.ipynb
+# ```
+#
+# It prints one line per photo and a summary line with the share of grids read without
+# a single error, the share of cells and of digits read right, and the median time. On
+# the 160 real newspaper photos of the public dataset of Wicht and Hennebert (CC BY 4.0,
+# "v2 train") the solution reads 152 of the 160 grids (95 %) without a single error and
+# 99.8 % of the cells, in 25-65 ms per photo on two CPU cores; the authors' published
+# system reached 87.5 % of grids (Wicht and Hennebert, SoCPaR 2014). The remaining errors
+# are mostly faint red digits taken for empty cells, a very dark and noisy photo, and a
+# few single misreadings.
+#
+# ## 11. The answer, drawn onto the photo
+#
+# To write the solution back, draw the missing digits onto an empty square of the
+# warped grid's size, and warp that square **back** with the inverse homography
+# (`cv2.WARP_INVERSE_MAP`): the digits land on the paper in perspective, like
+# handwriting on the page.
+
+# %%
+def draw_solution(image, corners, givens, solution, size=GRID_SIZE):
+    """The photo with the digits missing from `givens` written into their cells."""
+    overlay = np.zeros((size, size), np.uint8)
+    step = size / 9
+    for (r, c), digit in np.ndenumerate(solution):
+        if givens[r, c] == 0:
+            cv2.putText(overlay, str(digit), (int(c * step + 0.28 * step), int(r * step + 0.78 * step)),
+                        cv2.FONT_HERSHEY_SIMPLEX, step / 36, 255, max(1, round(step / 18)), cv2.LINE_AA)
+    source = np.asarray(corners, dtype=np.float32)
+    target = np.array([[0, 0], [size, 0], [size, size], [0, size]], dtype=np.float32)
+    matrix = cv2.getPerspectiveTransform(source, target)
+    h, w = image.shape[:2]
+    ink = cv2.warpPerspective(overlay, matrix, (w, h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP) / 255
+    result = image.astype(np.float32)
+    result = result * (1 - ink[..., None]) + np.array([200, 0, 0]) * ink[..., None]
+    return result.astype(np.uint8)
+
+
+read_givens = read_sudoku(photo)
+answer = draw_solution(photo, find_grid_corners(photo), read_givens, solve_sudoku(read_givens))
+fig, ax = plt.subplots(figsize=(9, 6.75))
+ax.imshow(answer)
+ax.set_title("image8.jpg, solved: the missing digits in red")
+ax.axis("off")
+plt.show()
+
+# %% [markdown]
+# ## Recap
+#
+# - **Processing:** keep the darkest channel (coloured ink stays dark), blur lightly,
+#   threshold adaptively (robust to shadows), close small gaps in the lines.
+# - **Detection:** the grid is the largest region whose convex hull simplifies to four
+#   corners *and* whose straightened image has inner lines at every ninth; order the
+#   corners top-left, top-right, bottom-right, bottom-left as (x, y).
+# - **Warp:** four point pairs define a homography; `warpPerspective` straightens the
+#   grid, and the inverse warp writes onto the photo.
+# - **Cells:** 81 slices in row-major order with no lost row or column; a cell is empty
+#   unless a connected component of the right size sits in its middle, after the grid
+#   lines are removed.
+# - **Recognition:** MNIST-style 28×28 inputs, one batch, one direct model call; a CNN
+#   trained on many rendered fonts beats template matching, which only knows one.
+# - **Solving:** candidates, two propagation rules, search on the most constrained cell;
+#   a contradictory grid raises a clear `ValueError`.

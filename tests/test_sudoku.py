@@ -1,0 +1,182 @@
+"""The Sudoku OCR capstone end to end: rendered training cells, the shipped classifier, the
+evaluation command, the solution's pipeline on the course's photos and, where the shared
+folder of real photos exists (it does in CI), on those."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograder import paths
+from autograder.bench import sudoku as bench
+from autograder.sudoku import digits
+from autograder.sudoku.train_digits import make_dataset, notebook_functions
+from conftest import ROOT, subprocess_env
+
+pytestmark = pytest.mark.xdist_group("sudoku")
+
+REAL_PHOTOS = ROOT.parent / "shared" / "sudoku_photos"
+SUMMARY = re.compile(r"^photos (\d+) grids_correct (\d+) cells_accuracy ([\d.]+) "
+                     r"digits_accuracy ([\d.]+) ms_per_photo ([\d.]+)$", re.MULTILINE)
+# Measured on the 160 real photos (development set) with the shipped model: 152 grids,
+# cells 0.9984, digits 0.9955 (see the closing note of issue 6). The floors leave room for
+# a different CPU's rounding, not for a regression.
+REAL_FLOOR = {"grids": 149, "cells_accuracy": 0.997, "digits_accuracy": 0.993}
+
+
+@pytest.fixture(scope="module")
+def read_sudoku():
+    return notebook_functions(("read_sudoku",))["read_sudoku"]
+
+
+def test_rendered_cells_are_reproducible_and_labelled():
+    cells, labels = digits.render_cells(40, seed=7, empty_fraction=0.3)
+    again, labels_again = digits.render_cells(40, seed=7, empty_fraction=0.3)
+    assert all(np.array_equal(a, b) for a, b in zip(cells, again)) and np.array_equal(labels, labels_again)
+    assert set(labels) <= set(range(10)) and 0 in labels and len(set(labels)) > 5
+    for cell in cells:
+        assert cell.dtype == np.uint8 and cell.ndim == 2 and cell.shape[0] == cell.shape[1]
+    # ink is darker than paper: a digit cell has its darkest pixels well below its median
+    filled = [c for c, label in zip(cells, labels) if label]
+    assert np.mean([np.median(c) - c.min() > 25 for c in filled]) > 0.9
+
+
+def test_fonts_include_the_package_faces():
+    names = [p.name for p in digits.printed_fonts()]
+    assert any(n.startswith("DejaVuSans") for n in names)
+    assert any(n.startswith("Arimo") for n in names), "fontpkg-arimo is a dependency"
+    assert len(names) > 40
+
+
+def test_training_set_uses_the_notebooks_preprocessing():
+    x, y, stats = make_dataset(60, seed=1)
+    assert x.shape[1:] == (28, 28, 1) and x.dtype == np.float32 and len(x) == len(y) == stats["examples"]
+    assert 0.0 <= x.min() and x.max() <= 1.0
+    assert x[:, :3].mean() < 0.05  # white digits on black, centred: the border is dark
+    assert set(y) <= set(range(1, 10)) | {0}
+
+
+def test_shipped_model_is_small_and_reads_printed_digits():
+    import keras
+
+    path = paths.data_dir() / "sudoku_digits.keras"
+    assert path.stat().st_size < 1_000_000
+    model = keras.saving.load_model(path)
+    assert model.output_shape == (None, 10)
+    fns = notebook_functions(("digit_box", "digit_image"))
+    cells, labels = digits.render_cells(300, seed=99, empty_fraction=0)
+    inputs, truth = [], []
+    for cell, label in zip(cells, labels):
+        box = fns["digit_box"](cell)
+        if box is not None:
+            inputs.append(fns["digit_image"](cell, box))
+            truth.append(label)
+    predicted = np.asarray(model(np.array(inputs)[..., None], training=False))[:, 1:].argmax(axis=1) + 1
+    assert np.mean(predicted == np.array(truth)) > 0.93  # heavily degraded, many fonts
+
+
+def test_pipeline_reads_the_course_photos(read_sudoku):
+    pairs = bench.dataset(paths.data_dir() / "sudoku")
+    assert len(pairs) >= 12
+    results = bench.evaluate(read_sudoku, pairs, echo=lambda line: None)
+    assert all(not r.error for r in results)
+    assert sum(r.cells_wrong == 0 for r in results) >= len(results) - 1
+    assert 1 - sum(r.cells_wrong for r in results) / (81 * len(results)) >= 0.995
+
+
+def test_bench_counts_errors_and_skips_photos_without_truth(tmp_path):
+    source = paths.data_dir() / "sudoku"
+    for name in ("image1.jpg", "image1.dat", "image2.jpg", "image2.dat", "image3.jpg"):
+        (tmp_path / name).write_bytes((source / name).read_bytes())
+    pairs = bench.dataset(tmp_path)
+    assert [p[0].name for p in pairs] == ["image1.jpg", "image2.jpg"]  # image3 has no truth
+    truth = bench.load_truth(tmp_path / "image1.dat")
+    calls = []
+
+    def fake(image):
+        calls.append(image.shape)
+        if len(calls) == 3:
+            raise RuntimeError("boom")
+        return truth
+
+    lines = []
+    results = bench.evaluate(fake, pairs, echo=lines.append)
+    assert len(calls) == 3  # one untimed warm-up call, then one per photo
+    assert results[0].cells_wrong == 0 and results[1].cells_wrong == 81 and "boom" in results[1].error
+    assert len(lines) == 2 and "error RuntimeError: boom" in lines[1]
+    digits_in_2 = int((bench.load_truth(tmp_path / "image2.dat") > 0).sum())
+    expected_digits = 1 - digits_in_2 / (digits_in_2 + int((truth > 0).sum()))
+    line = bench.summary(results)
+    match = SUMMARY.match(line)
+    assert match, line
+    assert match.group(1) == "2" and match.group(2) == "1"
+    assert float(match.group(3)) == pytest.approx(0.5, abs=1e-4)
+    assert float(match.group(4)) == pytest.approx(expected_digits, abs=1e-4)
+
+
+def _run_bench(folder: Path, *extra: str) -> str:
+    result = subprocess.run([sys.executable, "-m", "autograder.cli", "bench", "sudoku", str(folder), *extra],
+                            cwd=ROOT, env=subprocess_env(), capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result.stdout
+
+
+def test_bench_command_on_the_course_photos():
+    out = _run_bench(paths.data_dir() / "sudoku",
+                     "--notebook", str(paths.solution_notebook("08_sudoku_ocr")))
+    per_photo = [line for line in out.splitlines() if re.match(r"^image\d+\.jpg\s+cells_wrong\s+\d+\s+ms\s", line)]
+    assert len(per_photo) == 12
+    match = SUMMARY.search(out)
+    assert match and match.group(0) == out.strip().splitlines()[-1]
+    assert int(match.group(1)) == 12 and int(match.group(2)) >= 11
+
+
+def test_bench_command_reports_a_missing_folder(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "autograder.cli", "bench", "sudoku", str(tmp_path / "nope")],
+                            cwd=ROOT, env=subprocess_env(), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "no such folder" in result.stdout
+
+
+def test_real_photos_reach_the_measured_floor():
+    if not REAL_PHOTOS.is_dir():
+        pytest.skip(f"{REAL_PHOTOS} is not here (it is in CI)")
+    out = _run_bench(REAL_PHOTOS)
+    match = SUMMARY.search(out)
+    assert match, out[-2000:]
+    photos, grids = int(match.group(1)), int(match.group(2))
+    cells, digits_ = float(match.group(3)), float(match.group(4))
+    assert photos == 160
+    assert grids >= REAL_FLOOR["grids"], match.group(0)
+    assert cells >= REAL_FLOOR["cells_accuracy"], match.group(0)
+    assert digits_ >= REAL_FLOOR["digits_accuracy"], match.group(0)
+    assert float(match.group(5)) < 400, f"far slower than the ~60 ms measured: {match.group(0)}"
+
+
+def test_real_photo_corners_match_the_outlines():
+    """The grid is found on every real photo: corners within 7 % of the grid's side of the
+    hand-marked outlines (which sit a few pixels outside the border line). The outlines of
+    photos carrying an EXIF rotation were marked on the rotated view, so those are left out."""
+    if not REAL_PHOTOS.is_dir():
+        pytest.skip(f"{REAL_PHOTOS} is not here (it is in CI)")
+    import csv
+
+    from PIL import Image
+
+    find = notebook_functions(("find_grid_corners",))["find_grid_corners"]
+    checked, far = 0, []
+    with open(REAL_PHOTOS / "outlines.csv") as handle:
+        for row in csv.DictReader(handle):
+            with Image.open(REAL_PHOTOS / row["image"]) as image:
+                if image.getexif().get(274, 1) != 1:
+                    continue
+                rgb = np.asarray(image.convert("RGB"))
+            truth = np.array([[float(row[f"p{i}_{a}"]) for a in "xy"] for i in range(1, 5)])
+            side = np.mean(np.linalg.norm(truth - np.roll(truth, 1, axis=0), axis=1))
+            error = np.linalg.norm(np.asarray(find(rgb)) - truth, axis=1).max() / side
+            checked += 1
+            if error > 0.07:
+                far.append((row["image"], round(float(error), 3)))
+    assert checked >= 150 and not far, far
