@@ -1,0 +1,197 @@
+"""``autograder bench mnist`` and the notebook loader it relies on (autograder/notebook.py)."""
+
+from __future__ import annotations
+
+import gzip
+import re
+import struct
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+from autograder import notebook as nbload
+from autograder.bench import mnist as bench
+
+SUMMARY = re.compile(r"^mnist params (\d+) train_s (\d+\.\d) test_acc (\d\.\d{4}) baseline_params (\d+) "
+                     r"baseline_train_s (\d+\.\d) baseline_test_acc (\d\.\d{4})$")
+
+
+# ---------------------------------------------------------------------------------------
+# load_functions
+
+
+def _notebook(cells: list[tuple[str, str]]) -> nbformat.NotebookNode:
+    """cells: (kind, source) with kind "code", "test" (an nbgrader grade cell) or "markdown"."""
+    notebook = nbformat.v4.new_notebook()
+    for number, (kind, source) in enumerate(cells):
+        if kind == "markdown":
+            cell = nbformat.v4.new_markdown_cell(source)
+        else:
+            cell = nbformat.v4.new_code_cell(source)
+            if kind == "test":
+                cell.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": True,
+                                             "grade_id": f"t{number}", "points": 1, "schema_version": 3}
+        notebook.cells.append(cell)
+    return notebook
+
+
+def _write(tmp_path: Path, cells, name="learner.ipynb") -> Path:
+    path = tmp_path / name
+    nbformat.write(_notebook(cells), path)
+    return path
+
+
+def test_load_functions_runs_only_definitions(tmp_path):
+    path = _write(tmp_path, [
+        ("markdown", "# a chapter"),
+        ("code", "%matplotlib inline\nimport math\nfrom pathlib import Path"),
+        ("code", "SCALE = 3\nOFFSET = SCALE + 1\nUNUSED = 1 / 0 if False else None\n"
+                 "raise RuntimeError('a heavy or broken cell must not run')"),
+        ("code", "def helper(x):\n    return x * SCALE\n\ndef f(x):\n    return helper(x) + OFFSET + math.floor(0.5)"),
+        ("code", "result = f(2)\nprint(result)\nf = None"),
+        ("test", "raise AssertionError('test cells are skipped')"),
+        ("code", "def g():\n    return Path('x').name"),
+    ])
+    found = nbload.load_functions(path, ["f", "g"])
+    assert found["f"](2) == 10  # helper and the two constants came along
+    assert found["g"]() == "x"
+
+
+def test_load_functions_later_definitions_win_and_defaults_resolve(tmp_path):
+    path = _write(tmp_path, [
+        ("code", "SIZE = 9\ndef f(n=SIZE):\n    return n"),
+        ("code", "def f(n=SIZE):\n    return 2 * n"),
+        ("code", "def unrelated(k=UNDEFINED):\n    return k"),  # broken and not needed: skipped
+    ])
+    assert nbload.load_functions(path, ["f"])["f"]() == 18
+    with pytest.raises(KeyError, match="failed at `def unrelated.*NameError"):
+        nbload.load_functions(path, ["unrelated"])
+
+
+def test_load_functions_reads_nb_py_sources(tmp_path):
+    source = tmp_path / "a.nb.py"
+    source.write_text("# %% [markdown]\n# # Title\n\n# %%\nimport numpy as np\n\n"
+                      "# %% solution id=square\ndef square(x):\n    return np.square(x)\n\n"
+                      "# %% test id=square_test points=1\nassert False\n")
+    assert nbload.load_functions(source, ["square"])["square"](3) == 9
+
+
+def test_load_functions_reports_missing_names_and_files(tmp_path):
+    path = _write(tmp_path, [("code", "def f():\n    return 1"), ("code", "def broken(:\n    pass")])
+    with pytest.raises(KeyError, match="does not define build_model"):
+        nbload.load_functions(path, ["f", "build_model"])
+    with pytest.raises(KeyError, match="no notebook"):
+        nbload.load_functions(tmp_path / "missing.ipynb", ["f"])
+    (tmp_path / "junk.ipynb").write_text("not json")
+    with pytest.raises(KeyError, match="cannot read"):
+        nbload.load_functions(tmp_path / "junk.ipynb", ["f"])
+    failing = _write(tmp_path, [("code", "import no_such_module_anywhere\ndef f():\n    return 1")], "bad.ipynb")
+    with pytest.raises(KeyError, match="ModuleNotFoundError"):
+        nbload.load_functions(failing, ["f"])
+
+
+def test_definitions_source_is_the_code_that_runs():
+    notebook = _notebook([("code", "import os\nX = 2\nY = print('no')\ndef f():\n    return X"),
+                          ("test", "def hidden():\n    pass")])
+    source = nbload.definitions_source(notebook)
+    assert "import os" in source and "X = 2" in source and "def f" in source
+    assert "print" not in source and "hidden" not in source
+
+
+# ---------------------------------------------------------------------------------------
+# IDX files
+
+
+def _idx(array: np.ndarray, compress: bool) -> bytes:
+    codes = {np.dtype(np.uint8): 0x08, np.dtype(">i4"): 0x0C}
+    header = bytes([0, 0, codes[array.dtype], array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
+    raw = header + array.tobytes()
+    return gzip.compress(raw) if compress else raw
+
+
+def _write_test_set(folder: Path, images: np.ndarray, labels: np.ndarray, compress: bool = True) -> None:
+    suffix = ".gz" if compress else ""
+    (folder / f"t10k-images-idx3-ubyte{suffix}").write_bytes(_idx(images.astype(np.uint8), compress))
+    (folder / f"t10k-labels-idx1-ubyte{suffix}").write_bytes(_idx(labels.astype(np.uint8), compress))
+
+
+@pytest.mark.parametrize("compress", [True, False])
+def test_read_idx_round_trip(tmp_path, compress):
+    rng = np.random.default_rng(3)
+    images = rng.integers(0, 256, size=(5, 28, 28), dtype=np.uint8)
+    labels = np.array([7, 2, 1, 0, 4], dtype=np.uint8)
+    _write_test_set(tmp_path, images, labels, compress)
+    x, y = bench.read_mnist_test(tmp_path)
+    assert x.dtype == np.uint8 and x.shape == (5, 28, 28) and np.array_equal(x, images)
+    assert np.array_equal(y, labels) and y.dtype == np.int64
+    wide = (np.arange(6).reshape(2, 3) - 2).astype(">i4")
+    (tmp_path / "w.idx").write_bytes(_idx(wide, compress=False))
+    assert np.array_equal(bench.read_idx(tmp_path / "w.idx"), [[-2, -1, 0], [1, 2, 3]])
+
+
+def test_read_idx_rejects_bad_files(tmp_path):
+    (tmp_path / "bad").write_bytes(b"\x08\x03\x00\x00rubbish")
+    with pytest.raises(ValueError, match="not an IDX file"):
+        bench.read_idx(tmp_path / "bad")
+    truncated = _idx(np.zeros((2, 28, 28), np.uint8), compress=False)[:-10]
+    (tmp_path / "short").write_bytes(truncated)
+    with pytest.raises(ValueError, match="bytes of data"):
+        bench.read_idx(tmp_path / "short")
+    with pytest.raises(FileNotFoundError, match="t10k-images"):
+        bench.read_mnist_test(tmp_path)
+
+
+# ---------------------------------------------------------------------------------------
+# The command
+
+
+def test_bench_quick_on_idx_test_files(tmp_path, capsys):
+    """The solution's model and the baseline, trained briefly, evaluated on a tiny IDX test set."""
+    from autograder.data import mnist_subset
+
+    data = mnist_subset()
+    _write_test_set(tmp_path, data.x_test[:200], data.y_test[:200])
+    assert bench.main(["--quick", "--mnist-test-dir", str(tmp_path), "--save", str(tmp_path / "m.keras")]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 1, lines
+    match = SUMMARY.match(lines[0])
+    assert match, lines[0]
+    params, seconds, acc, base_params, base_seconds, base_acc = match.groups()
+    assert int(base_params) == 34_826  # the Keras example's count
+    assert 0 < int(params) <= 300_000
+    assert float(seconds) > 0 and float(base_seconds) > 0
+    assert 0.7 < float(acc) <= 1 and 0.5 < float(base_acc) <= 1  # 2,000 digits, short training
+    import keras
+
+    saved = keras.saving.load_model(tmp_path / "m.keras")
+    assert saved.count_params() == int(params)
+
+
+def test_bench_takes_a_learners_notebook(tmp_path, capsys):
+    learner = _write(tmp_path, [
+        ("code", "import keras\nfrom keras import layers"),
+        ("code", "def build_model():\n"
+                 "    model = keras.Sequential([keras.Input((28, 28, 1)), layers.Conv2D(4, 3, activation='relu'),\n"
+                 "        layers.MaxPooling2D(4), layers.Flatten(), layers.Dense(10, activation='softmax')])\n"
+                 "    model.compile('adam', 'sparse_categorical_crossentropy')\n"
+                 "    return model\n\n"
+                 "def train(model, data):\n"
+                 "    print('epoch logs go nowhere')\n"
+                 "    return model.fit(data.x_train[..., None] / 255, data.y_train, epochs=1, verbose=2)"),
+        ("code", "model = build_model()\nhistory = train(model, data)"),  # would fail: no data here
+    ])
+    assert bench.main(["--quick", "--notebook", str(learner)]) == 0
+    line = capsys.readouterr().out.strip()
+    match = SUMMARY.match(line)
+    assert match, line
+    assert int(match.group(1)) == (9 * 4 + 4) + (6 * 6 * 4 * 10 + 10)  # its conv and dense layers
+
+
+def test_bench_reports_unusable_inputs(tmp_path, capsys):
+    empty = _write(tmp_path, [("code", "x = 1")])
+    assert bench.main(["--quick", "--notebook", str(empty)]) == 2
+    assert "does not define build_model, train" in capsys.readouterr().out
+    assert bench.main(["--quick", "--mnist-test-dir", str(tmp_path)]) == 2
+    assert "cannot read the MNIST test files" in capsys.readouterr().out
