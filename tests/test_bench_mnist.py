@@ -189,6 +189,42 @@ def test_bench_takes_a_learners_notebook(tmp_path, capsys):
     assert int(match.group(1)) == (9 * 4 + 4) + (6 * 6 * 4 * 10 + 10)  # its conv and dense layers
 
 
+def _tiny_learner(tmp_path):
+    return _write(tmp_path, [
+        ("code", "import keras\nfrom keras import layers"),
+        ("code", "def build_model():\n"
+                 "    model = keras.Sequential([keras.Input((28, 28, 1)), layers.Conv2D(4, 3, activation='relu'),\n"
+                 "        layers.MaxPooling2D(4), layers.Flatten(), layers.Dense(10, activation='softmax')])\n"
+                 "    model.compile('adam', 'sparse_categorical_crossentropy')\n"
+                 "    return model\n\n"
+                 "def train(model, data):\n"
+                 "    return model.fit(data.x_train[..., None] / 255, data.y_train, epochs=1, verbose=0)"),
+    ])
+
+
+def test_bench_repeats_take_turns_and_print_medians(tmp_path, capsys):
+    assert bench.main(["--quick", "--notebook", str(_tiny_learner(tmp_path)), "--repeats", "3", "--seed", "5"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.split(":")[0] for line in lines[:3]] == [f"run {i}/3 (seed {5 + i - 1})" for i in (1, 2, 3)]
+    runs = [SUMMARY.match(line.split(": ", 1)[1]).groups() for line in lines[:3]]
+    final = SUMMARY.match(lines[3]).groups()
+    for column in (1, 2, 4, 5):  # train_s, test_acc and the baseline's: the median run's value
+        assert float(final[column]) == pytest.approx(float(np.median([float(run[column]) for run in runs])),
+                                                     abs=0.051 if column in (1, 4) else 1e-4)
+    assert final[0] == runs[0][0] and final[3] == "34826"
+
+
+def test_median_of_runs():
+    runs = [{"params": 7, "train_s": t, "test_acc": a} for t, a in [(3.0, 0.9), (1.0, 0.99), (2.0, 0.95)]]
+    assert bench.median_of(runs) == {"params": 7, "train_s": 2.0, "test_acc": 0.95}
+
+
+def test_bench_rejects_zero_repeats(capsys):
+    with pytest.raises(SystemExit):
+        bench.main(["--quick", "--repeats", "0"])
+    assert "--repeats must be at least 1" in capsys.readouterr().err
+
+
 def test_bench_reports_unusable_inputs(tmp_path, capsys):
     empty = _write(tmp_path, [("code", "x = 1")])
     assert bench.main(["--quick", "--notebook", str(empty)]) == 2

@@ -1,7 +1,7 @@
 """``autograder bench mnist``: how good and how fast is a notebook's MNIST CNN?
 
     autograder bench mnist [--notebook PATH] [--mnist-test-dir DIR] [--quick] [--seed N]
-                           [--save PATH]
+                           [--repeats N] [--save PATH]
 
 Takes ``build_model`` and ``train`` from the notebook (by default the solution of
 ``07_keras_cnn_mnist``; pass a learner's ``.ipynb`` to measure theirs) with
@@ -15,7 +15,10 @@ digits, and prints one line::
 
 ``train_s`` is the wall-clock time of the training call alone (data preparation inside
 ``train`` included, model building excluded); the two runs share the process, so their
-ratio is fair even on a busy machine. ``test_acc`` is measured on the 1,000 held-out
+ratio is fair on a machine whose speed drifts slowly. Where it varies from second to
+second (shared cloud machines do), ``--repeats N`` trains both models N times, taking
+turns, with seeds ``seed``, ``seed + 1``, …, and prints the medians of the times and of
+the accuracies. ``test_acc`` is measured on the 1,000 held-out
 digits of the subset, or with ``--mnist-test-dir DIR`` on the standard MNIST test set read
 from ``DIR/t10k-images-idx3-ubyte.gz`` and ``DIR/t10k-labels-idx1-ubyte.gz`` (plain,
 uncompressed files work too).
@@ -150,6 +153,13 @@ def _warm_up(data) -> None:
         baseline_train(model, tiny, epochs=1)
 
 
+def median_of(runs: list[dict]) -> dict:
+    """One run's figures as the medians over several runs (the parameter count is shared)."""
+    return {"params": runs[0]["params"],
+            "train_s": float(np.median([run["train_s"] for run in runs])),
+            "test_acc": float(np.median([run["test_acc"] for run in runs]))}
+
+
 def summary_line(result: dict, baseline: dict) -> str:
     return (f"mnist params {result['params']} train_s {result['train_s']:.1f} "
             f"test_acc {result['test_acc']:.4f} baseline_params {baseline['params']} "
@@ -164,8 +174,12 @@ def main(argv: list[str] | None = None) -> int:
                                                  "t10k-labels-idx1-ubyte.gz: evaluate on them")
     parser.add_argument("--quick", action="store_true", help="smoke test: few digits, reduced training")
     parser.add_argument("--seed", type=int, default=0, help="Keras seed for both runs (default 0)")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="train both models N times, taking turns; print medians (default 1)")
     parser.add_argument("--save", metavar="PATH", help="save the notebook's trained model there")
     args = parser.parse_args(argv)
+    if args.repeats < 1:
+        parser.error("--repeats must be at least 1")
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     # The notebook's train() reads quick() when it is called: make the mode explicit.
@@ -204,12 +218,18 @@ def main(argv: list[str] | None = None) -> int:
     epochs = QUICK_BASELINE_EPOCHS if args.quick else 15
 
     _warm_up(data)
-    result = measure(found["build_model"], found["train"], data, x_test, y_test, seed=args.seed)
-    if args.save:
-        result["model"].save(args.save)
-    baseline = measure(baseline_model, lambda model, d: baseline_train(model, d, epochs),
-                       data, x_test, y_test, seed=args.seed)
-    print(summary_line(result, baseline), flush=True)
+    results, baselines = [], []
+    for repeat in range(args.repeats):
+        seed = args.seed + repeat
+        results.append(measure(found["build_model"], found["train"], data, x_test, y_test, seed=seed))
+        if args.save and repeat == 0:
+            results[0]["model"].save(args.save)
+        baselines.append(measure(baseline_model, lambda model, d: baseline_train(model, d, epochs),
+                                 data, x_test, y_test, seed=seed))
+        if args.repeats > 1:
+            print(f"run {repeat + 1}/{args.repeats} (seed {seed}): "
+                  f"{summary_line(results[-1], baselines[-1])}", flush=True)
+    print(summary_line(median_of(results), median_of(baselines)), flush=True)
     return 0
 
 
