@@ -169,8 +169,10 @@ def test_bench_quick_on_idx_test_files(tmp_path, capsys):
     assert saved.count_params() == int(params)
 
 
-def test_bench_takes_a_learners_notebook(tmp_path, capsys):
-    learner = _write(tmp_path, [
+def _learner_notebook(tmp_path):
+    """A learner's notebook: a tiny CNN, a train() that prints, and a cell that would fail
+    outside the notebook (no `data` there): the bench must take only the two functions."""
+    return _write(tmp_path, [
         ("code", "import keras\nfrom keras import layers"),
         ("code", "def build_model():\n"
                  "    model = keras.Sequential([keras.Input((28, 28, 1)), layers.Conv2D(4, 3, activation='relu'),\n"
@@ -180,30 +182,20 @@ def test_bench_takes_a_learners_notebook(tmp_path, capsys):
                  "def train(model, data):\n"
                  "    print('epoch logs go nowhere')\n"
                  "    return model.fit(data.x_train[..., None] / 255, data.y_train, epochs=1, verbose=2)"),
-        ("code", "model = build_model()\nhistory = train(model, data)"),  # would fail: no data here
+        ("code", "model = build_model()\nhistory = train(model, data)"),
     ])
-    assert bench.main(["--quick", "--notebook", str(learner)]) == 0
+
+
+def test_bench_takes_a_learners_notebook(tmp_path, capsys):
+    assert bench.main(["--quick", "--notebook", str(_learner_notebook(tmp_path))]) == 0
     line = capsys.readouterr().out.strip()
     match = SUMMARY.match(line)
     assert match, line
     assert int(match.group(1)) == (9 * 4 + 4) + (6 * 6 * 4 * 10 + 10)  # its conv and dense layers
 
 
-def _tiny_learner(tmp_path):
-    return _write(tmp_path, [
-        ("code", "import keras\nfrom keras import layers"),
-        ("code", "def build_model():\n"
-                 "    model = keras.Sequential([keras.Input((28, 28, 1)), layers.Conv2D(4, 3, activation='relu'),\n"
-                 "        layers.MaxPooling2D(4), layers.Flatten(), layers.Dense(10, activation='softmax')])\n"
-                 "    model.compile('adam', 'sparse_categorical_crossentropy')\n"
-                 "    return model\n\n"
-                 "def train(model, data):\n"
-                 "    return model.fit(data.x_train[..., None] / 255, data.y_train, epochs=1, verbose=0)"),
-    ])
-
-
 def test_bench_repeats_take_turns_and_print_medians(tmp_path, capsys):
-    assert bench.main(["--quick", "--notebook", str(_tiny_learner(tmp_path)), "--repeats", "3", "--seed", "5"]) == 0
+    assert bench.main(["--quick", "--notebook", str(_learner_notebook(tmp_path)), "--repeats", "3", "--seed", "5"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert [line.split(":")[0] for line in lines[:3]] == [f"run {i}/3 (seed {5 + i - 1})" for i in (1, 2, 3)]
     runs = [SUMMARY.match(line.split(": ", 1)[1]).groups() for line in lines[:3]]
