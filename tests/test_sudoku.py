@@ -60,11 +60,10 @@ def test_training_set_uses_the_notebooks_preprocessing():
 
 
 def test_shipped_model_is_small_and_reads_printed_digits():
-    import keras
+    from autograder import models
 
-    path = paths.data_dir() / "sudoku_digits.keras"
-    assert path.stat().st_size < 1_000_000
-    model = keras.saving.load_model(path)
+    assert paths.data_file(models.SHIPPED["sudoku_digits"].weights_file).stat().st_size < 1_000_000
+    model = models.load("sudoku_digits")
     assert model.output_shape == (None, 10)
     fns = notebook_functions(("digit_box", "digit_image"))
     cells, labels = digits.render_cells(300, seed=99, empty_fraction=0)
@@ -79,7 +78,7 @@ def test_shipped_model_is_small_and_reads_printed_digits():
 
 
 def test_pipeline_reads_the_course_photos(read_sudoku):
-    pairs = bench.dataset(paths.data_dir() / "sudoku")
+    pairs = bench.dataset(paths.data_file("sudoku"))
     assert len(pairs) >= 12
     results = bench.evaluate(read_sudoku, pairs, echo=lambda line: None)
     assert all(not r.error for r in results)
@@ -88,7 +87,7 @@ def test_pipeline_reads_the_course_photos(read_sudoku):
 
 
 def test_bench_counts_errors_and_skips_photos_without_truth(tmp_path):
-    source = paths.data_dir() / "sudoku"
+    source = paths.data_file("sudoku")
     for name in ("image1.jpg", "image1.dat", "image2.jpg", "image2.dat", "image3.jpg"):
         (tmp_path / name).write_bytes((source / name).read_bytes())
     pairs = bench.dataset(tmp_path)
@@ -125,8 +124,8 @@ def _run_bench(folder: Path, *extra: str) -> str:
 
 
 def test_bench_command_on_the_course_photos():
-    out = _run_bench(paths.data_dir() / "sudoku",
-                     "--notebook", str(paths.solution_notebook("08_sudoku_ocr")))
+    out = _run_bench(paths.data_file("sudoku"),
+                     "--notebook", str(paths.solution_notebook("09_sudoku_ocr")))
     per_photo = [line for line in out.splitlines() if re.match(r"^image\d+\.jpg\s+cells_wrong\s+\d+\s+ms\s", line)]
     assert len(per_photo) == 12
     match = SUMMARY.search(out)

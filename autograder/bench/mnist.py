@@ -4,7 +4,7 @@
                            [--repeats N] [--save PATH]
 
 Takes ``build_model`` and ``train`` from the notebook (by default the solution of
-``07_keras_cnn_mnist``; pass a learner's ``.ipynb`` to measure theirs) with
+``08_keras_cnn_mnist``; pass a learner's ``.ipynb`` to measure theirs) with
 :func:`autograder.notebook.load_functions`, trains that model offline on the 4,000
 training digits of the 5,000-digit MNIST subset (:func:`autograder.data.mnist_subset`),
 then trains the Keras "simple MNIST convnet" example (Conv 32 3×3, max-pool, Conv 64 3×3,
@@ -26,18 +26,10 @@ uncompressed files work too).
 ``--quick`` is a smoke test (the test suite uses it): 2,000 training digits, the notebook's
 reduced training (``COURSE_QUICK=1``) and 2 baseline epochs.
 
-**The shipped model.** ``data/mnist_cnn.keras`` is the solution's ``build_model()``
-trained by its ``train()`` on the 4,000 training digits with seed 0, made by::
-
-    COURSE_OFFLINE=1 autograder bench mnist --save data/mnist_cnn.keras
-
-It takes ``(n, 28, 28, 1)`` float32 digits scaled to [0, 1] (white digit on black, as in
-MNIST) and outputs ``(n, 10)`` softmax probabilities; ``keras.saving.load_model`` reads it
-without custom objects. Its first layers are random augmentations, active only in
-training: predict with ``model.predict(x)`` or ``model(x, training=False)`` (a bare
-``model(x)`` call runs them). ``--save`` turns on TensorFlow's deterministic ops, so a
-rerun with the same package versions gives the same weights (and slightly slower
-timings in its summary line).
+``--save PATH`` keeps the notebook's trained model (a ``.keras`` file) for inspection. It
+turns on TensorFlow's deterministic ops, so a rerun with the same package versions gives
+the same weights (and slightly slower timings in its summary line). The package itself
+ships no trained ``build_model()``: that would give the exercise away.
 """
 
 from __future__ import annotations
@@ -55,7 +47,7 @@ import numpy as np
 
 from autograder import paths
 
-ASSIGNMENT = "07_keras_cnn_mnist"
+ASSIGNMENT = "08_keras_cnn_mnist"
 IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 TEST_FILES = ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 QUICK_TRAIN_DIGITS = 2000

@@ -7,7 +7,7 @@ line 2 the image size, then 9 lines of 9 digits, 0 for an empty cell); photos wi
 tag is ignored, as it was when the truth was written).
 
 ``read_sudoku`` comes from the notebook at PATH (default: the solution notebook of
-``08_sudoku_ocr``), loaded with :func:`autograder.notebook.load_functions`. One untimed
+``09_sudoku_ocr``), loaded with :func:`autograder.notebook.load_functions`. One untimed
 call on the first photo loads the model first, so the times exclude model loading.
 
 Output: one line per photo (cells wrong, time), then one summary line::
@@ -32,7 +32,7 @@ import numpy as np
 
 from autograder import paths
 
-ASSIGNMENT = "08_sudoku_ocr"
+ASSIGNMENT = "09_sudoku_ocr"
 
 
 def load_truth(path: Path) -> np.ndarray:
@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="autograder bench sudoku", description=__doc__.splitlines()[0])
     parser.add_argument("dataset", help="folder with imageN.jpg and imageN.dat files")
     parser.add_argument("--notebook", help="notebook whose read_sudoku to run "
-                                           "(default: the solution of 08_sudoku_ocr)")
+                                           "(default: the solution of 09_sudoku_ocr)")
     args = parser.parse_args(argv)
     folder = Path(args.dataset)
     if not folder.is_dir():

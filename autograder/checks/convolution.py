@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import signal
 
-from autograder.checks import graded
+from autograder.checks import Hints, graded
 from autograder.feedback import (CheckFailure, call, expect_array, expect_raises, fail, name_mistake, quiet,
                                  signature)
 
@@ -297,7 +297,7 @@ def _check_sliding(candidate, name: str, oracle, target: str, seed: int) -> None
 # correlate2d and convolve2d
 
 
-@graded("correlate2d", hints=[
+@graded("correlate2d", hints=Hints(*[
     "Slide the kernel over the image without leaving it. With an image of shape (H, W) and a "
     "kernel of shape (kh, kw) it fits H − kh + 1 times down and W − kw + 1 times across: "
     "that is the output's shape.",
@@ -306,19 +306,19 @@ def _check_sliding(candidate, name: str, oracle, target: str, seed: int) -> None
     "Take rows from shape[0] and columns from shape[1] for the image and the kernel alike, and "
     "make the output float: `out = np.zeros((H - kh + 1, W - kw + 1))`, then two loops "
     "`out[i, j] = np.sum(image[i:i + kh, j:j + kw] * kernel)`.",
-])
+]))
 def check_correlate2d(correlate2d, seed: int = 0) -> None:
     """correlate2d(image, kernel) -> the "valid" cross-correlation, shape (H − kh + 1, W − kw + 1)."""
     _check_sliding(correlate2d, "correlate2d", correlate_oracle, "correlation", seed)
 
 
-@graded("convolve2d", hints=[
+@graded("convolve2d", hints=Hints(*[
     "A convolution is a correlation with the kernel turned half a turn (180°): flip it "
     "upside down and left to right, then slide it exactly as in `correlate2d`.",
     "`kernel[::-1, ::-1]` (or `np.rot90(kernel, 2)`) is the half turn. `kernel.T` is not: "
     "a transpose mirrors across the diagonal.",
     "You may reuse your own function: `return correlate2d(image, np.asarray(kernel)[::-1, ::-1])`.",
-])
+]))
 def check_convolve2d(convolve2d, seed: int = 0) -> None:
     """convolve2d(image, kernel) -> the "valid" true convolution (kernel flipped in both axes)."""
     _check_sliding(convolve2d, "convolve2d", convolve_oracle, "convolution", seed)
@@ -372,14 +372,14 @@ def _pad_shape_notes(image, p) -> dict:
     return notes
 
 
-@graded("pad", hints=[
+@graded("pad", hints=Hints(*[
     "The result has shape (H + 2p, W + 2p): p new rows above and p below, p new columns on "
     "the left and p on the right.",
     "Make an array full of `value` with that shape (`np.full(shape, value, dtype=float)`) and copy "
     "the image into its middle: `out[p:p + H, p:p + W] = image`.",
     "`np.pad(image, p, constant_values=value)` does the same in one call; check your own "
     "version against it.",
-])
+]))
 def check_pad(pad, seed: int = 0) -> None:
     """pad(image, p, value=0) -> the image framed by p rows/columns of ``value`` on each side."""
     rng = np.random.default_rng(seed)
@@ -495,7 +495,7 @@ def _expect_value_error(func, *args, why: str, **kwargs) -> None:
                  f"Say what is wrong, e.g. raise ValueError(\"'same' needs a kernel of odd size, got 4×3\").")
 
 
-@graded("filter2d", hints=[
+@graded("filter2d", hints=Hints(*[
     "filter2d is a correlation (no flip). For mode 'valid' it is exactly your `correlate2d`.",
     "For mode 'same', first frame the image with your `pad`: (kh − 1) // 2 rows above and below "
     "and (kw − 1) // 2 columns left and right, filled with `fill`, then take the 'valid' "
@@ -503,7 +503,7 @@ def _expect_value_error(func, *args, why: str, **kwargs) -> None:
     "axes, so a non-square kernel needs another step (or np.pad with ((pr, pr), (pc, pc))).",
     "Check the arguments first: `raise ValueError(...)` when the mode is neither 'valid' nor "
     "'same', and when mode is 'same' and a kernel side is even (`kh % 2 == 0 or kw % 2 == 0`).",
-])
+]))
 def check_filter2d(filter2d, seed: int = 0) -> None:
     """filter2d(image, kernel, mode, fill=0) -> correlation, "valid" or "same" (fill at the border)."""
     rng = np.random.default_rng(seed)

@@ -24,7 +24,7 @@ import math
 import numpy as np
 from scipy import ndimage
 
-from autograder.checks import graded
+from autograder.checks import Hints, graded
 from autograder.feedback import (CheckFailure, call, expect_array, expect_raises, fail, name_mistake, quiet,
                                  show, signature, to_array)
 
@@ -123,12 +123,12 @@ def _uint8_note(image: np.ndarray, run) -> None:
 # box_kernel
 
 
-@graded("box_kernel", hints=[
+@graded("box_kernel", hints=Hints(*[
     "A box (mean) kernel gives every pixel of a size×size window the same weight.",
     "The weights must add up to 1 so that a flat image stays the same brightness: there are "
     "size × size cells, so each weight is 1 / size².",
     "`np.ones((size, size)) / size**2`.",
-])
+]))
 @_quietly
 def check_box_kernel(box_kernel, seed: int = 0) -> None:
     """box_kernel(size) -> (size, size) float array of 1 / size²."""
@@ -181,14 +181,14 @@ def _gaussian_mistakes(size: int, sigma: float) -> dict:
     }
 
 
-@graded("gaussian_kernel", hints=[
+@graded("gaussian_kernel", hints=Hints(*[
     "Build the coordinates of the grid relative to its centre: with k = size // 2, "
     "`x = np.arange(-k, k + 1)`. Then `x[:, None]**2 + x[None, :]**2` is the squared distance "
     "r² of every cell from the centre.",
     "Each weight is exp(−r² / (2σ²)). Mind the square on σ.",
     "Divide by the sum at the end (`kernel / kernel.sum()`) so that the weights add up to 1. "
     "For an even size, `raise ValueError(...)`: there is no centre pixel.",
-])
+]))
 @_quietly
 def check_gaussian_kernel(gaussian_kernel, seed: int = 0) -> None:
     """gaussian_kernel(size, sigma) -> (size, size) normalised Gaussian on the grid −k..k."""
@@ -269,7 +269,7 @@ def _median_cases(rng: np.random.Generator):
     yield rng.integers(0, 256, size=(6, 11), dtype=np.uint8), 5
 
 
-@graded("median_filter", hints=[
+@graded("median_filter", hints=Hints(*[
     "Pad the image by k = size // 2 on every side, repeating the edge pixels: "
     "`np.pad(image, k, mode='edge')`. The result must keep the image's shape.",
     "Each output pixel is the median of the size×size window of the padded image centred on "
@@ -277,7 +277,7 @@ def _median_cases(rng: np.random.Generator):
     "work; so does `np.lib.stride_tricks.sliding_window_view(padded, (size, size))` followed "
     "by `np.median(..., axis=(-2, -1))`.",
     "For an even size, `raise ValueError(...)`: the window needs a centre pixel.",
-])
+]))
 @_quietly
 def check_median_filter(median_filter, seed: int = 0) -> None:
     """median_filter(image, size) -> median of each size×size window, edges repeated."""
@@ -351,14 +351,14 @@ def _sobel_cases(rng: np.random.Generator):
     yield np.where(rng.random((8, 7)) < 0.5, 0, 255).astype(np.uint8)
 
 
-@graded("sobel_magnitude", hints=[
+@graded("sobel_magnitude", hints=Hints(*[
     "Pad the image by 1 on every side repeating the edge pixels (`np.pad(image, 1, mode='edge')`), "
     "after converting it to float.",
     "Gx[i, j] = sum(window * SX) with SX = [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]] and the 3×3 "
     "window of the padded image around pixel (i, j); Gy the same with SY = SX.T. "
     "(Correlation or convolution: only the sign changes, and the magnitude does not care.)",
     "Return `np.sqrt(gx**2 + gy**2)` (or `np.hypot(gx, gy)`), with the image's shape, no scaling.",
-])
+]))
 @_quietly
 def check_sobel_magnitude(sobel_magnitude, seed: int = 0) -> None:
     """sobel_magnitude(image) -> sqrt(Gx² + Gy²) with the plain Sobel kernels, edges repeated."""
@@ -400,7 +400,7 @@ def _kirsch_mistakes() -> dict:
     }
 
 
-@graded("kirsch_kernels", hints=[
+@graded("kirsch_kernels", hints=Hints(*[
     "Start from g(1), north: [[5, 5, 5], [-3, 0, -3], [-3, -3, -3]]. Each next kernel moves "
     "the three 5s one cell counter-clockwise round the 8 neighbours of the centre: g(2) has "
     "them top-left, top and left; g(3) on the left column.",
@@ -408,7 +408,7 @@ def _kirsch_mistakes() -> dict:
     "(2,0), (1,0), read g(1)'s values along them, and use `np.roll(values, -step)` to turn "
     "them counter-clockwise by `step` cells.",
     "Return `np.array(kernels)` with shape (8, 3, 3): N, NW, W, SW, S, SE, E, NE.",
-])
+]))
 @_quietly
 def check_kirsch_kernels(kirsch_kernels, seed: int = 0) -> None:
     """kirsch_kernels() -> (8, 3, 3) array: g(1) north, then turning 45° counter-clockwise."""
@@ -432,13 +432,13 @@ def check_kirsch_kernels(kirsch_kernels, seed: int = 0) -> None:
 # sharpen_kernel
 
 
-@graded("sharpen_kernel", hints=[
+@graded("sharpen_kernel", hints=Hints(*[
     "The lecture adds an edge detector to the identity kernel: K = I + amount × L, with "
     "I = [[0, 0, 0], [0, 1, 0], [0, 0, 0]] and the basic edge detector "
     "L = [[0, -1, 0], [-1, 4, -1], [0, -1, 0]].",
     "amount scales only the edge term L: with amount = 0 the kernel is the identity (no change), "
     "with amount = 1 it is [[0, -1, 0], [-1, 5, -1], [0, -1, 0]].",
-])
+]))
 @_quietly
 def check_sharpen_kernel(sharpen_kernel, seed: int = 0) -> None:
     """sharpen_kernel(amount) -> the 3×3 kernel I + amount × L of the lecture."""
@@ -552,7 +552,7 @@ def _unsharp_cases(rng: np.random.Generator):
     yield rng.integers(0, 256, size=(8, 15), dtype=np.uint8), 2.0, 1.5
 
 
-@graded("unsharp_mask", hints=[
+@graded("unsharp_mask", hints=Hints(*[
     "Three steps: blur = the image blurred with a Gaussian of standard deviation sigma; "
     "detail = image − blur (the edges the blur took away); result = image + amount × detail.",
     "Blur with your `gaussian_kernel(2 * r + 1, sigma)`, r = int(4 * sigma + 0.5), on the image "
@@ -560,7 +560,7 @@ def _unsharp_cases(rng: np.random.Generator):
     "the image to float first.",
     "Do not clip or round the result: values below 0 or above the image's maximum are "
     "expected near edges (that is the overshoot that makes edges look sharper).",
-])
+]))
 @_quietly
 def check_unsharp_mask(unsharp_mask, seed: int = 0) -> None:
     """unsharp_mask(image, sigma, amount) -> image + amount × (image − Gaussian blur)."""
@@ -633,7 +633,7 @@ def _edge_1d_mistakes(pixels) -> dict:
     return mistakes
 
 
-@graded("edge_1d", hints=[
+@graded("edge_1d", hints=Hints(*[
     "For every position x: result = −pixels[x − 1] + 2·pixels[x] − pixels[x + 1], then clamp "
     "it to [0, 1] with `np.clip`.",
     "At the two ends there is no neighbour: repeat the nearest pixel, i.e. pad with "
@@ -641,7 +641,7 @@ def _edge_1d_mistakes(pixels) -> dict:
     "first (uint8 would wrap −1 round to 255).",
     "Vectorised: with `p` the padded array, `-p[:-2] + 2 * p[1:-1] - p[2:]` is the whole result "
     "before clamping.",
-])
+]))
 @_quietly
 def check_edge_1d(edge_1d, seed: int = 0) -> None:
     """edge_1d(pixels) -> clip(−p[x−1] + 2p[x] − p[x+1], 0, 1), ends repeating the nearest pixel."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.checks import graded
+from autograder.checks import Hints, graded
 from autograder.feedback import call, expect_array, expect_raises, expect_value, signature
 
 LUMINOSITY_WEIGHTS = np.array([0.299, 0.587, 0.114])
@@ -90,7 +90,7 @@ def _grayscale_cases(rng: np.random.Generator):
     yield rng.integers(0, 256, size=(3, 4, 3)).astype(np.int64)
 
 
-@graded("to_grayscale", hints=[
+@graded("to_grayscale", hints=Hints(*[
     "The colour channels are the last axis: `rgb[..., 0]` is red, `rgb[..., 1]` green, "
     "`rgb[..., 2]` blue. Every formula combines them pixel by pixel, so the result has shape "
     "`rgb.shape[:2]`.",
@@ -99,7 +99,7 @@ def _grayscale_cases(rng: np.random.Generator):
     "Average: `rgb.mean(axis=-1)`. Luminosity: `rgb @ [0.299, 0.587, 0.114]`. Desaturation: "
     "`0.5 * (rgb.max(axis=-1) + rgb.min(axis=-1))`. For any other method, "
     "`raise ValueError(...)`.",
-])
+]))
 def check_to_grayscale(to_grayscale, seed: int = 0) -> None:
     """to_grayscale(rgb, method) -> (H, W) float array, on the same scale as the input."""
     rng = np.random.default_rng(seed)
@@ -151,7 +151,7 @@ def _resize_mistakes(image: np.ndarray, shape: tuple[int, int]) -> dict:
     }
 
 
-@graded("resize_nearest", hints=[
+@graded("resize_nearest", hints=Hints(*[
     "Work out, for each output row i, which input row it copies; then the same for columns. "
     "Fancy indexing `image[rows][:, cols]` then builds the result in one go and keeps any "
     "colour channels.",
@@ -160,7 +160,7 @@ def _resize_mistakes(image: np.ndarray, shape: tuple[int, int]) -> dict:
     "floor((i + 0.5)·s).",
     "`rows = np.floor((np.arange(new_h) + 0.5) * old_h / new_h).astype(int)`, clipped to "
     "`old_h - 1`; the same for columns.",
-])
+]))
 def check_resize_nearest(resize_nearest, seed: int = 0) -> None:
     """resize_nearest(image, shape) -> image sampled at the output pixel centres."""
     rng = np.random.default_rng(seed)
@@ -179,10 +179,10 @@ def check_resize_nearest(resize_nearest, seed: int = 0) -> None:
 # dense_params (also used in assignment 06)
 
 
-@graded("dense_params", hints=[
+@graded("dense_params", hints=Hints(*[
     "Every one of the n_out units has one weight per input, plus its own bias.",
     "weights = n_in × n_out; biases = n_out. Return their sum as an int.",
-])
+]))
 def check_dense_params(dense_params, seed: int = 0) -> None:
     """dense_params(n_in, n_out) -> number of weights plus biases of a fully connected layer."""
     rng = np.random.default_rng(seed)

@@ -15,7 +15,7 @@ import math
 import numpy as np
 from scipy.special import softmax as scipy_softmax
 
-from autograder.checks import graded
+from autograder.checks import Hints, graded
 from autograder.feedback import (call, describe, expect_array, expect_raises, expect_value, fail,
                                  name_mistake, quiet, show, signature, to_array)
 
@@ -176,7 +176,7 @@ def _output_size_mistakes(n, f, p, s) -> dict:
     }
 
 
-@graded("output_size", hints=[
+@graded("output_size", hints=Hints(*[
     "Count the positions of the window's left edge. The padded input has n + 2p pixels "
     "(p on each side); the window fits with its left edge at 0, s, 2s, … as long as it "
     "ends inside.",
@@ -184,7 +184,7 @@ def _output_size_mistakes(n, f, p, s) -> dict:
     "after the first one.",
     "In Python, `//` divides and rounds down (for these non-negative sizes), and keeps an int: "
     "exactly the floor the formula needs. `/` gives a float, and `round()` sometimes rounds up.",
-])
+]))
 @_quietly
 def check_output_size(output_size, seed: int = 0) -> None:
     """output_size(n, f, p, s) -> ⌊(n + 2p − f) / s⌋ + 1, an int."""
@@ -209,13 +209,13 @@ def check_output_size(output_size, seed: int = 0) -> None:
 # same_padding
 
 
-@graded("same_padding", hints=[
+@graded("same_padding", hints=Hints(*[
     "With stride 1 the output has n + 2p − f + 1 pixels. Set that equal to n and solve for p.",
     "p = (f − 1) / 2 is a whole number only when f is odd. For an even f, "
     "`raise ValueError(...)`: there would have to be more padding on one side than the other.",
     "`f % 2 == 0` tests for an even f. For odd f, compute (f − 1) / 2 with `//` so that the "
     "answer is an int.",
-])
+]))
 @_quietly
 def check_same_padding(same_padding, seed: int = 0) -> None:
     """same_padding(f) -> (f − 1) / 2 as an int for odd f; ValueError for even f."""
@@ -294,7 +294,7 @@ def _conv_mistakes(x, W, b, stride, pad) -> dict:
     }
 
 
-@graded("conv_forward", hints=[
+@graded("conv_forward", hints=Hints(*[
     "First pad: `xp = np.pad(x, ((pad, pad), (pad, pad), (0, 0)))` (no padding on the channel "
     "axis). The output has output_size(n_H, f, pad, stride) rows, the same formula with n_W for columns, "
     "and one channel per filter.",
@@ -304,7 +304,7 @@ def _conv_mistakes(x, W, b, stride, pad) -> dict:
     "Loop over i and j; for all filters at once use "
     "`np.tensordot(window, W, axes=([0, 1, 2], [0, 1, 2])) + b`, which gives the c_out values "
     "of pixel (i, j). Return a float array; no ReLU here.",
-])
+]))
 @_quietly
 def check_conv_forward(conv_forward, seed: int = 0) -> None:
     """conv_forward(x, W, b, stride, pad) -> (n_H', n_W', c_out) cross-correlation plus biases."""
@@ -354,14 +354,14 @@ def _pool_mistakes(x, f, s, mode) -> dict:
     }
 
 
-@graded("pool_forward", hints=[
+@graded("pool_forward", hints=Hints(*[
     "The output has ⌊(n_H − f) / s⌋ + 1 rows, ⌊(n_W − f) / s⌋ + 1 columns and as many channels as "
     "the input. Pooling has no padding, no weights and never mixes channels.",
     "Output pixel (i, j) looks at `x[i*s : i*s+f, j*s : j*s+f, :]`; reduce that window over its "
     "first two axes only: `window.max(axis=(0, 1))` or `window.mean(axis=(0, 1))`.",
     "Fill a float array of the output shape in a double loop over i and j; "
     "`raise ValueError(...)` for a mode other than 'max' or 'average'.",
-])
+]))
 @_quietly
 def check_pool_forward(pool_forward, seed: int = 0) -> None:
     """pool_forward(x, f, s, mode) -> (n_H', n_W', c) max or average over f×f windows, stride s."""
@@ -382,11 +382,11 @@ def check_pool_forward(pool_forward, seed: int = 0) -> None:
 # relu
 
 
-@graded("relu", hints=[
+@graded("relu", hints=Hints(*[
     "ReLU keeps positive values and replaces negative ones by 0: y = max(0, z), element by element.",
     "numpy has an element-wise maximum of an array and a number, which works for any shape. "
     "Careful: `np.max` is a different function, it reduces the whole array to its largest value.",
-])
+]))
 @_quietly
 def check_relu(relu, seed: int = 0) -> None:
     """relu(z) -> max(0, z) element-wise, same shape."""
@@ -473,14 +473,14 @@ def _softmax_cases(rng: np.random.Generator):
     yield np.array([[1.0, 2.0], [3.0, 5.0], [0.0, 0.0]])
 
 
-@graded("softmax", hints=[
+@graded("softmax", hints=Hints(*[
     "softmax(z)_i = exp(z_i) / Σ_j exp(z_j). Try it on (5, 6, 1, 2): you should get "
     "0.2641, 0.7179, 0.0048, 0.0131.",
     "exp(1000) overflows to inf. Subtracting the same number from every logit does not change "
     "the result (it cancels in the fraction), so subtract the largest: `e = np.exp(z - z.max(...))`.",
     "For a 2-D batch every row is its own example: `z.max(axis=-1, keepdims=True)` and "
     "`e.sum(axis=-1, keepdims=True)` handle 1-D and 2-D input alike.",
-])
+]))
 @_quietly
 def check_softmax(softmax, seed: int = 0) -> None:
     """softmax(z) -> probabilities along the last axis, finite for huge logits."""
@@ -508,12 +508,12 @@ def check_softmax(softmax, seed: int = 0) -> None:
 # flatten
 
 
-@graded("flatten", hints=[
+@graded("flatten", hints=Hints(*[
     "Flattening lines up all the numbers of the volume in one 1-D array, row by row: first all "
     "channels of pixel (0, 0), then of pixel (0, 1), and so on, as Keras' Flatten layer does.",
     "That is numpy's default (C, row-major) order, so no loop is needed: reshape the array to "
     "a single axis (a length of -1 means 'whatever fits').",
-])
+]))
 @_quietly
 def check_flatten(flatten, seed: int = 0) -> None:
     """flatten(x) -> 1-D array of x's values in row-major (C) order."""

@@ -1,4 +1,4 @@
-"""Checks for assignment 07, a Keras CNN on MNIST: ``build_model``, ``train`` and
+"""Checks for assignment 08, a Keras CNN on MNIST: ``build_model``, ``train`` and
 ``predict_digits``.
 
 The contract the notebook states and these checks test:
@@ -30,12 +30,11 @@ from functools import lru_cache
 import numpy as np
 
 from autograder import paths, runtime
-from autograder.checks import graded
+from autograder.checks import Hints, graded
 from autograder.feedback import call, describe, expect_array, fail, quiet, signature, to_array
 
 INPUT_SHAPE = (28, 28, 1)
 PARAM_BUDGET = 300_000
-MODEL_FILE = "mnist_cnn.keras"
 TRAIN_DIGITS = 2000  # digits check.train hands to train(); it judges on 800 others
 # accuracy that check.train asks for on the held-out digits: reduced training, full training
 ACCURACY_FLOOR = {"quick": 0.80, "full": 0.95}
@@ -115,21 +114,38 @@ def reference_architecture():
     return model
 
 
-@lru_cache(maxsize=1)
 def trained_reference():
-    """The course's trained CNN (data/mnist_cnn.keras); without that file, the example
-    architecture trained briefly on the offline digits (good enough to compare with)."""
-    keras = keras_module()
-    path = paths.data_dir() / MODEL_FILE
-    if path.exists():
-        with quiet():
-            return keras.saving.load_model(path)
-    data = _offline_digits()
-    keras.utils.set_random_seed(0)
-    model = reference_architecture()
+    """A trained CNN to run learners' code with: the Keras example architecture
+    (:func:`reference_architecture`, not an answer to ``build_model``) with the weights
+    the package ships (``data/mnist_reference.weights.npz``)."""
+    from autograder import models
+
+    keras_module()
     with quiet():
-        model.fit(to_model_input(data.x_train[:2000]), data.y_train[:2000], epochs=3, batch_size=64, verbose=0)
+        return models.load("mnist_reference")
+
+
+def train_reference(epochs: int = 6, seed: int = 0):
+    """Train :func:`reference_architecture` on the offline sample's training digits,
+    deterministically; ``python -m autograder.checks.mnist`` ships the result."""
+    keras = keras_module()
+    import tensorflow as tf
+
+    data = _offline_digits()
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+    model = reference_architecture()
+    model.fit(to_model_input(data.x_train), data.y_train, epochs=epochs, batch_size=64, verbose=0)
     return model
+
+
+if __name__ == "__main__":
+    from autograder import models
+
+    trained = train_reference()
+    print(f"held-out accuracy {accuracy(trained, _offline_digits().x_test, _offline_digits().y_test):.4f}")
+    path = models.save_weights(trained, paths.data_file(models.SHIPPED["mnist_reference"].weights_file))
+    print(f"wrote {path}")
 
 
 # ---------------------------------------------------------------------------------------
@@ -202,7 +218,7 @@ def _output_mistake(out: np.ndarray, model) -> str:
     return f"the rows do not sum to 1 (sums from {sums.min():.3g} to {sums.max():.3g}): end with a softmax"
 
 
-@graded("build_model", hints=[
+@graded("build_model", hints=Hints(*[
     "Start with `keras.Input(shape=(28, 28, 1))`: Keras wants channels last, and one grey "
     "channel. Then one or two blocks of `layers.Conv2D(filters, 3, activation=\"relu\")` "
     "followed by `layers.MaxPooling2D(2)`; then `layers.Flatten()`, maybe "
@@ -212,7 +228,7 @@ def _output_mistake(out: np.ndarray, model) -> str:
     "Return the model compiled: `model.compile(optimizer=\"adam\", "
     "loss=\"sparse_categorical_crossentropy\", metrics=[\"accuracy\"])`. The sparse loss takes "
     "the labels as plain ints 0–9.",
-])
+]))
 def check_build_model(build_model, seed: int = 0) -> None:
     """build_model() -> a compiled Keras CNN: (n, 28, 28, 1) in [0, 1] → (n, 10) softmax."""
     keras = keras_module()
@@ -298,7 +314,7 @@ def _train_data(seed: int):
     return small, data.x_test[judged], data.y_test[judged]
 
 
-@graded("train", hints=[
+@graded("train", hints=Hints(*[
     "Turn the uint8 images into what the model expects: add the channel axis and scale to "
     "[0, 1], `x = data.x_train[..., None].astype(\"float32\") / 255`. The labels "
     "`data.y_train` can stay ints with the sparse loss.",
@@ -306,7 +322,7 @@ def _train_data(seed: int):
     "`return history`. Train the model you are given; do not build a new one inside train.",
     "In quick mode (`quick()` is True when the notebook is graded) use fewer epochs, so the "
     "check finishes in seconds.",
-])
+]))
 def check_train(train, build_model=None, seed: int = 0) -> None:
     """train(model, data) fits the given model on data.x_train / data.y_train and returns
     the History; the trained model must reach the mode's accuracy floor on held-out digits.
@@ -419,13 +435,13 @@ def _check_labels(got, n: int, where: str) -> np.ndarray:
     return array
 
 
-@graded("predict_digits", hints=[
+@graded("predict_digits", hints=Hints(*[
     "Prepare the images exactly as for training: `x = images[..., None].astype(\"float32\") / 255`.",
     "`probabilities = model.predict(x, verbose=0)` has shape (n, 10); the label of each digit "
     "is the index of its largest probability: `probabilities.argmax(axis=1)`.",
     "Use `model.predict(x)` or `model(x, training=False)`, not `model(x)`: a plain call runs the "
     "random augmentation layers as in training.",
-])
+]))
 def check_predict_digits(predict_digits, seed: int = 0) -> None:
     """predict_digits(model, images) -> (n,) int labels for (n, 28, 28) uint8 images.
 

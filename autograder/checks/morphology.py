@@ -39,7 +39,7 @@ import numbers
 import numpy as np
 from scipy import ndimage as ndi
 
-from autograder.checks import graded
+from autograder.checks import Hints, graded
 from autograder.feedback import (call, describe, expect_array, expect_raises, fail, name_mistake,
                                  quiet, signature, to_array)
 
@@ -121,12 +121,12 @@ def _threshold_mistakes(image: np.ndarray, t) -> dict:
     }
 
 
-@graded("threshold", hints=[
+@graded("threshold", hints=Hints(*[
     "Comparing an array with a number compares every pixel at once: `image > 100` is a "
     "boolean array of the image's shape.",
     "Pixels equal to `t` are background: use `>` (strictly brighter), not `>=`. "
     "`return np.asarray(image) > t`.",
-])
+]))
 def check_threshold(threshold, seed: int = 0) -> None:
     """threshold(image, t) -> boolean image, True where image > t."""
     rng = np.random.default_rng(seed)
@@ -296,7 +296,7 @@ def _check_otsu_value(got, image: np.ndarray, where: str) -> None:
     fail("\n".join(message))
 
 
-@graded("otsu_threshold", hints=[
+@graded("otsu_threshold", hints=Hints(*[
     "Build the histogram first. Integer image: one bin per grey level, "
     "`counts = np.bincount((image - image.min()).ravel())` with levels "
     "`image.min() + np.arange(len(counts))`. Float image: "
@@ -306,7 +306,7 @@ def _check_otsu_value(got, image: np.ndarray, where: str) -> None:
     "their mean levels. `np.cumsum` gives all the w0 and all the sums of counts × levels at once.",
     "The between-class variance is w0 · w1 · (μ0 − μ1)². Skip the last bin (w1 = 0), take "
     "`np.argmax`, and return `levels[k]`: the last level of the dark class.",
-])
+]))
 def check_otsu_threshold(otsu_threshold, seed: int = 0) -> None:
     """otsu_threshold(image) -> the threshold skimage.filters.threshold_otsu returns."""
     rng = np.random.default_rng(seed)
@@ -440,7 +440,7 @@ def _expect_binary_with_ties(got, expected: np.ndarray, surface: np.ndarray, ima
                  mistakes={words: settle_ties(wrong) for words, wrong in mistakes.items()})
 
 
-@graded("adaptive_threshold", hints=[
+@graded("adaptive_threshold", hints=Hints(*[
     "Each pixel gets its own threshold: the average of its block_size × block_size "
     "neighbourhood minus `offset`. Compute that whole threshold surface with one filter, then "
     "compare: `image > surface`.",
@@ -449,7 +449,7 @@ def _expect_binary_with_ties(got, expected: np.ndarray, surface: np.ndarray, ima
     "`scipy.ndimage.gaussian_filter(image, sigma=(block_size - 1) / 6, mode='reflect')`.",
     "Subtract the offset from the local mean (a positive offset lowers the threshold). "
     "Raise ValueError for an even block_size or an unknown method.",
-])
+]))
 def check_adaptive_threshold(adaptive_threshold, seed: int = 0) -> None:
     """adaptive_threshold(image, block_size, offset, method) -> image > local mean − offset."""
     rng = np.random.default_rng(seed)
@@ -717,27 +717,27 @@ MORPHOLOGY_HINTS = {
 }
 
 
-@graded("dilate", hints=MORPHOLOGY_HINTS["dilate"])
+@graded("dilate", hints=Hints(*MORPHOLOGY_HINTS["dilate"]))
 def check_dilate(dilate, seed: int = 0) -> None:
     """dilate(binary, footprint) -> True where the centred footprint hits the object."""
     _check_morphology(dilate, "dilate", seed)
     _even_footprint_raises(dilate, "dilate")
 
 
-@graded("erode", hints=MORPHOLOGY_HINTS["erode"])
+@graded("erode", hints=Hints(*MORPHOLOGY_HINTS["erode"]))
 def check_erode(erode, seed: int = 0) -> None:
     """erode(binary, footprint) -> True where the centred footprint fits inside the object."""
     _check_morphology(erode, "erode", seed)
     _even_footprint_raises(erode, "erode")
 
 
-@graded("opening", hints=MORPHOLOGY_HINTS["opening"])
+@graded("opening", hints=Hints(*MORPHOLOGY_HINTS["opening"]))
 def check_opening(opening, seed: int = 0) -> None:
     """opening(binary, footprint) -> dilate(erode(binary))."""
     _check_morphology(opening, "opening", seed)
 
 
-@graded("closing", hints=MORPHOLOGY_HINTS["closing"])
+@graded("closing", hints=Hints(*MORPHOLOGY_HINTS["closing"]))
 def check_closing(closing, seed: int = 0) -> None:
     """closing(binary, footprint) -> erode(dilate(binary))."""
     _check_morphology(closing, "closing", seed)
@@ -862,7 +862,7 @@ def _check_boxes(got_boxes: list[tuple], binary, where: str) -> None:
     fail("\n".join(lines))
 
 
-@graded("bounding_boxes", hints=[
+@graded("bounding_boxes", hints=Hints(*[
     "`skimage.measure.label(binary, connectivity=2)` numbers the 8-connected components "
     "1, 2, 3, … (0 is the background); `skimage.measure.regionprops(labels)` gives each "
     "region's `.bbox`.",
@@ -870,7 +870,7 @@ def _check_boxes(got_boxes: list[tuple], binary, where: str) -> None:
     "pixel, so `binary[r0:r1, c0:c1]` is exactly the box.",
     "Python compares tuples element by element, so `sorted(boxes)` orders them by min_row, "
     "then min_col: reading order. Turn numpy integers into plain ints with int() on the way.",
-])
+]))
 def check_bounding_boxes(bounding_boxes, seed: int = 0) -> None:
     """bounding_boxes(binary) -> sorted list of 8-connected components' (r0, c0, r1, c1)."""
     rng = np.random.default_rng(seed)

@@ -13,7 +13,7 @@ import numbers
 
 import numpy as np
 
-from autograder.checks import graded
+from autograder.checks import Hints, graded
 from autograder.feedback import (call, describe, expect_array, expect_raises, expect_value, fail, quiet,
                                  signature, to_array)
 
@@ -96,12 +96,12 @@ def _conv_params_mistakes(f, c_in, c_out) -> dict:
     }
 
 
-@graded("conv_params", hints=[
+@graded("conv_params", hints=Hints(*[
     "A layer has c_out filters. Each filter is a small volume of f × f × c_in weights (one "
     "f × f slice per input channel), plus one bias.",
     "weights = f · f · c_in · c_out; biases = c_out. For the lecture's 3×3 filters on an RGB "
     "input with 16 filters: 3·3·3·16 + 16 = 448.",
-])
+]))
 @_quietly
 def check_conv_params(conv_params, seed: int = 0) -> None:
     """conv_params(f, c_in, c_out) -> f·f·c_in·c_out + c_out."""
@@ -336,7 +336,7 @@ def _random_architecture(rng: np.random.Generator):
     return input_shape, layers
 
 
-@graded("summarize", hints=[
+@graded("summarize", hints=Hints(*[
     "Keep track of the current activation shape, starting from input_shape. For each layer "
     "compute its output shape, then its size (the product of the shape) and its parameters, "
     "append the row, and make the output shape the current shape.",
@@ -347,7 +347,7 @@ def _random_architecture(rng: np.random.Generator):
     "the layer's input.",
     "Check yourself on the lecture's table: the rows must be ((28, 28, 8), 6272, 608), "
     "((14, 14, 8), 1568, 0), ((10, 10, 16), 1600, 3216), … and the parameters add up to 62,958.",
-])
+]))
 @_quietly
 def check_summarize(summarize, seed: int = 0) -> None:
     """summarize(input_shape, layers) -> [(shape, size, params), ...], one row per layer."""
@@ -380,12 +380,12 @@ def _feature_map_oracle(x, w, b) -> np.ndarray:
     return correlate(np.asarray(x, float), np.asarray(w, float), mode="valid")[:, :, 0] + float(b)
 
 
-@graded("part_a_feature_map", hints=[
+@graded("part_a_feature_map", hints=Hints(*[
     "The map has (n_H − f + 1) rows and (n_W − f + 1) columns (p = 0, s = 1) and one channel: the "
     "filter has as many channels as the input.",
     "Value (i, j) = sum of x[i:i+f, j:j+f, :] * w over rows, columns and channels, plus b. "
     "Do not flip the filter.",
-])
+]))
 @_quietly
 def check_part_a_feature_map(part_a_feature_map, seed: int = 0) -> None:
     """part_a_feature_map(x, w, b) -> (n_H − f + 1, n_W − f + 1) map of one filter plus its bias."""
@@ -454,11 +454,11 @@ def _diagnose_index_error(part_a_read, positions) -> str:
                        "so the value is feature_map[row − 1, column − 1]")
 
 
-@graded("part_a_read", hints=[
+@graded("part_a_read", hints=Hints(*[
     "The question names each position as (column, row), counted from 1, while numpy indexes "
     "[row, column] counting from 0.",
     "The 3rd column of the 2nd row is `feature_map[2 - 1, 3 - 1]`, i.e. `feature_map[1, 2]`.",
-])
+]))
 @_quietly
 def check_part_a_read(part_a_read, seed: int = 0) -> None:
     """part_a_read(feature_map, positions) -> the values at (column, row) positions counted from 1."""
@@ -500,12 +500,12 @@ def _max_pool(a, f, s) -> np.ndarray:
     return sliding_window_view(np.asarray(a, float), (f, f))[::s, ::s].max(axis=(-2, -1))
 
 
-@graded("part_b_relu_pool", hints=[
+@graded("part_b_relu_pool", hints=Hints(*[
     "First the ReLU: `rectified = np.maximum(feature_map, 0)`. Then max pooling of the "
     "rectified map with a 2×2 window and stride 1, so a 4×4 map becomes 3×3.",
     "Pooled value (i, j) is `rectified[i:i+2, j:j+2].max()`. Return both maps as a tuple "
     "`(rectified, pooled)`.",
-])
+]))
 @_quietly
 def check_part_b_relu_pool(part_b_relu_pool, seed: int = 0) -> None:
     """part_b_relu_pool(feature_map) -> (ReLU(feature_map), its 2×2 stride-1 max pooling)."""
@@ -542,13 +542,13 @@ def check_part_b_relu_pool(part_b_relu_pool, seed: int = 0) -> None:
 # Part c: the total number of training parameters
 
 
-@graded("part_c_total_params", hints=[
+@graded("part_c_total_params", hints=Hints(*[
     "Write the exercise's network in your summarize format: input (6, 6, 3); a conv layer with "
     "one 3×3 filter (p = 0, s = 1); ReLU (no parameters, no row needed); max pooling 2×2, "
     "stride 1; flatten; a dense layer with 32 units.",
     "Sum the parameter column: the conv layer has 3·3·3·1 + 1, pooling and flatten have 0, and "
     "the FC layer gets the flattened 3×3×1 pooled map.",
-])
+]))
 @_quietly
 def check_part_c_total_params(part_c_total_params, seed: int = 0) -> None:
     """part_c_total_params() -> the exercise's total number of training parameters."""
@@ -571,11 +571,11 @@ def check_part_c_total_params(part_c_total_params, seed: int = 0) -> None:
 # Part d: "same" padding and the parameter count of a 7×7 layer
 
 
-@graded("part_d_same_conv", hints=[
+@graded("part_d_same_conv", hints=Hints(*[
     "'Same' with stride 1: n + 2p − f + 1 = n, so p = (f − 1) / 2.",
     "The parameters do not depend on the image size: f·f·c_in·c_out + c_out, with c_in the "
     "input's channels (the last number of input_shape).",
-])
+]))
 @_quietly
 def check_part_d_same_conv(part_d_same_conv, seed: int = 0) -> None:
     """part_d_same_conv(input_shape, f, c_out) -> (p, parameters) of a stride-1 'same' conv layer."""

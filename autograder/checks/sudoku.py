@@ -1,4 +1,4 @@
-"""Checks for assignment 08, the Sudoku OCR capstone: grid corners, the perspective warp,
+"""Checks for assignment 09, the Sudoku OCR capstone: grid corners, the perspective warp,
 the 81 cells, empty cells, digit recognition, the solver and the whole pipeline.
 
 The oracles are OpenCV (the warp), exact slicing (the cells), the ground truth of the
@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from autograder import paths
-from autograder.checks import graded
+from autograder.checks import Hints, graded
 from autograder.feedback import call, describe, expect_raises, fail, signature
 
 CELL = 48  # cell size of the warped grids the checks cut (as in the notebook)
@@ -62,7 +62,7 @@ class Photo:
 
 @functools.lru_cache(maxsize=None)
 def shipped_photo(number: int) -> Photo:
-    folder = paths.data_dir() / "sudoku"
+    folder = paths.data_file("sudoku")
     name = f"image{number}.jpg"
     from PIL import Image
 
@@ -92,10 +92,10 @@ def photos(seed: int, shipped: tuple[int, ...], fresh: int) -> list[Photo]:
 
 @functools.lru_cache(maxsize=1)
 def digit_model():
-    """The course's digit classifier, data/sudoku_digits.keras."""
-    import keras
+    """The course's digit classifier (:func:`autograder.models.load`)."""
+    from autograder import models
 
-    return keras.saving.load_model(paths.data_dir() / "sudoku_digits.keras")
+    return models.load("sudoku_digits")
 
 
 # ---------------------------------------------------------------------------------------
@@ -248,7 +248,7 @@ def expect_corners(got, truth: np.ndarray, where: str, tolerance: float) -> None
     fail("\n".join(lines))
 
 
-@graded("find_grid_corners", hints=[
+@graded("find_grid_corners", hints=Hints(*[
     "Work on `binary = binarize(to_gray(image))` (shrunk to at most 640 pixels first, if the "
     "photo is bigger). `cv2.findContours(binary, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)` "
     "gives outlines and a hierarchy; keep those with `hierarchy[0][i][3] < 0` and sort them "
@@ -259,7 +259,7 @@ def expect_corners(got, truth: np.ndarray, where: str, tolerance: float) -> None
     "Order the 4 points with `s = quad.sum(axis=1)` and `d = quad[:, 1] - quad[:, 0]`: "
     "top-left argmin(s), top-right argmin(d), bottom-right argmax(s), bottom-left argmax(d). "
     "Points are (x, y). If you shrank the photo by `scale`, return `quad / scale`.",
-])
+]))
 def check_find_grid_corners(find_grid_corners, seed: int = 0) -> None:
     """find_grid_corners(image) -> (4, 2) corners (x, y), TL, TR, BR, BL, within 3 % of the side."""
     rng = np.random.default_rng(seed)
@@ -307,7 +307,7 @@ def _close(got: np.ndarray, expected: np.ndarray, limit: float = 14.0) -> bool:
     return float(np.mean(np.abs(got.astype(float)[inner] - expected.astype(float)[inner]))) <= limit
 
 
-@graded("warp_grid", hints=[
+@graded("warp_grid", hints=Hints(*[
     "`cv2.getPerspectiveTransform(source, target)` wants two float32 arrays of shape (4, 2): "
     "the corners in the photo, and where they should go: (0, 0), (size, 0), (size, size), "
     "(0, size), in the same order (top-left, top-right, bottom-right, bottom-left).",
@@ -315,7 +315,7 @@ def _close(got: np.ndarray, expected: np.ndarray, limit: float = 14.0) -> bool:
     "argument is (width, height).",
     "If your output is mirrored or rotated, the target corners are not in the same order as "
     "the source corners.",
-])
+]))
 def check_warp_grid(warp_grid, seed: int = 0) -> None:
     """warp_grid(image, corners, size) -> the quadrilateral straightened onto size×size."""
     rng = np.random.default_rng(seed)
@@ -378,14 +378,14 @@ def _cells_list(got, where: str) -> list:
     return list(got)
 
 
-@graded("split_cells", hints=[
+@graded("split_cells", hints=Hints(*[
     "Cell (r, c) spans rows `edges[r]:edges[r + 1]` and columns `edges[c]:edges[c + 1]` with "
     "`edges = [round(i * side / 9) for i in range(10)]`.",
     "Row-major order: the outer loop runs over rows r, the inner over columns c: "
     "`[warped[...] for r in range(9) for c in range(9)]`.",
     "A slice `a:b` stops before b, so `[y0:y0 + step]` is exactly step pixels; `range(0, side "
     "- step, step)` gives 8 starts, not 9.",
-])
+]))
 def check_split_cells(split_cells, seed: int = 0) -> None:
     """split_cells(warped) -> 81 cells, row-major, no pixel row or column of cells lost."""
     rng = np.random.default_rng(seed)
@@ -502,7 +502,7 @@ def _bool(value, where: str) -> bool:
     fail(f"{where} returned {describe(value)}; expected True or False.")
 
 
-@graded("cell_is_empty", hints=[
+@graded("cell_is_empty", hints=Hints(*[
     "Start from `ink = cell_ink(cell)`: the grid lines that run through the whole cell are "
     "already gone. Then `cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)` "
     "gives one row `x, y, width, height, area` per component (row 0 is the background).",
@@ -511,7 +511,7 @@ def _bool(value, where: str) -> bool:
     "middle half of the cell (between 25 % and 75 % of the width and of the height).",
     "`digit_box` returns the box of the largest such component (or None); `cell_is_empty` "
     "is then `digit_box(cell) is None`.",
-])
+]))
 def check_cell_is_empty(cell_is_empty, seed: int = 0) -> None:
     """cell_is_empty(cell) -> True for cells without a digit (line remnants, specks, shading)."""
     rng = np.random.default_rng(seed)
@@ -591,14 +591,14 @@ def _digits_array(got, n: int, where: str) -> np.ndarray:
     return array.astype(int)
 
 
-@graded("recognize_cells", hints=[
+@graded("recognize_cells", hints=Hints(*[
     "Loop over the cells once: `box = digit_box(cell)`; for filled cells append "
     "`digit_image(cell, box)` to a list and remember the cell's index. Empty cells stay 0.",
     "Stack the images into one batch, `np.stack(images)[..., None]` (shape (n, 28, 28, 1)), and "
     "call the model once: `probabilities = np.asarray(model(batch, training=False))`.",
     "Output k is digit k; output 0 means 'no digit'. For a filled cell take "
     "`probabilities[:, 1:].argmax(axis=1) + 1`.",
-])
+]))
 def check_recognize_cells(recognize_cells, seed: int = 0) -> None:
     """recognize_cells(cells, model) -> one int per cell: 0 if empty, else the digit 1-9."""
     rng = np.random.default_rng(seed)
@@ -709,14 +709,14 @@ def unsolvable_variant(givens: np.ndarray, solution: np.ndarray, rng: np.random.
     raise RuntimeError("no cell to break")  # cannot happen for a puzzle with empty cells
 
 
-@graded("solve_sudoku", hints=[
+@graded("solve_sudoku", hints=Hints(*[
     "Check the input first: `grid = np.array(grid)`; a shape other than (9, 9), values outside "
     "0-9 or a repeated given in a row, column or box (`conflicts(grid)`) -> `raise ValueError(...)`.",
     "`candidates = {cell: '123456789' for cell in CELLS}`; for every given, "
     "`if not _assign(candidates, (r, c), str(digit)): raise ValueError(...)`.",
     "`solved = _search(candidates)`; None means there is no solution (ValueError). Otherwise "
     "build the 9×9 int array from `solved[(r, c)]`.",
-])
+]))
 def check_solve_sudoku(solve_sudoku, seed: int = 0, timeout: float = 20.0) -> None:
     """solve_sudoku(grid) -> a valid completed grid keeping every given; ValueError when impossible."""
     from autograder.sudoku.render import random_puzzle
@@ -776,12 +776,12 @@ def check_solve_sudoku(solve_sudoku, seed: int = 0, timeout: float = 20.0) -> No
 # read_sudoku
 
 
-@graded("read_sudoku", hints=[
+@graded("read_sudoku", hints=Hints(*[
     "Chain the chapter's functions: `corners = find_grid_corners(image)`, "
     "`warped = warp_grid(to_gray(image), corners, GRID_SIZE)`, `cells = split_cells(warped)`.",
     "`digits = recognize_cells(cells, model)` with `model = load_digit_model()` when no model "
     "is given, then `np.asarray(digits).reshape(9, 9)` (row-major, like the cells).",
-])
+]))
 def check_read_sudoku(read_sudoku, seed: int = 0) -> None:
     """read_sudoku(image) -> the 9×9 puzzle; at least 95 % of the cells right on every test photo."""
     for photo in photos(seed, shipped=(1, 5, 12), fresh=2):

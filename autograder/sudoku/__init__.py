@@ -1,2 +1,2 @@
-"""The Sudoku OCR capstone (assignment 08): fonts, rendered photos, the digit classifier
+"""The Sudoku OCR capstone (assignment 09): fonts, rendered photos, the digit classifier
 and the evaluation command."""

@@ -1,6 +1,6 @@
 """Sudoku cells with printed (and handwritten) digits, rendered with their labels.
 
-The classifier of assignment 08 reads cells cut out of a warped Sudoku photo. MNIST holds
+The classifier of assignment 09 reads cells cut out of a warped Sudoku photo. MNIST holds
 handwriting only, so the printed digits are rendered here, in many fonts, and degraded the
 way a phone photo degrades them: shifted and scaled in the cell, thinner or bolder,
 slightly rotated and sheared, blurred, noisy, JPEG-compressed, on shaded paper, with the
@@ -10,7 +10,7 @@ now and then a speck of dirt or a piece of the neighbouring digit.
 :func:`render_cell` draws one cell (a greyscale uint8 array, dark ink on light paper, like
 one item of ``split_cells``); :func:`render_cells` draws a labelled set, label 0 for an
 empty cell. ``autograder/sudoku/train_digits.py`` turns such cells into the training set
-of the shipped classifier; the checks of assignment 08 use them as test cells.
+of the shipped classifier; the checks of assignment 09 use them as test cells.
 
 Fonts: the faces matplotlib ships (:func:`autograder.sudoku.fonts.digit_fonts`) plus the
 open fonts of the ``fontpkg-*`` packages listed in ``pyproject.toml`` (Arimo, Libre

@@ -1,4 +1,4 @@
-"""Train the Sudoku digit classifier shipped as ``data/sudoku_digits.keras``.
+"""Train the Sudoku digit classifier shipped as ``data/sudoku_digits.weights.npz``.
 
 Rerun from the repository root (about 6 minutes on 2 CPU cores)::
 
@@ -16,7 +16,7 @@ What it does:
    :func:`autograder.data.load_mnist`, zeros left out), and 22 % empty cells, half of
    them cluttered;
 2. turns every cell into the network's input with the **notebook's own** ``digit_box``
-   and ``digit_image`` (read from ``solutions/08_sudoku_ocr/08_sudoku_ocr.nb.py``), so
+   and ``digit_image`` (read from ``solutions/09_sudoku_ocr/09_sudoku_ocr.nb.py``), so
    training and use see identical 28×28 images. A digit cell that ``digit_box`` calls
    empty is left out; so is an empty cell, unless the emptiness rules let its clutter
    through: then it is a "no digit" example, label 0 (rare by design);
@@ -36,12 +36,11 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder import paths
+from autograder import models, paths
 from autograder.notebook import load_functions
 from autograder.sudoku import digits
 
-ASSIGNMENT = "08_sudoku_ocr"
-MODEL_NAME = "sudoku_digits.keras"
+ASSIGNMENT = "09_sudoku_ocr"
 
 
 def notebook_functions(names=("digit_box", "digit_image", "cell_ink", "to_gray")) -> dict:
@@ -92,7 +91,7 @@ def build_model(compile: bool = True):
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default=str(paths.data_dir() / MODEL_NAME))
+    parser.add_argument("--out", default=str(paths.data_file(models.SHIPPED["sudoku_digits"].weights_file)))
     parser.add_argument("--cells", type=int, default=48_000)
     parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--seed", type=int, default=0)
@@ -124,9 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"validation: accuracy {accuracy:.4f} (10 classes); digits read right "
           f"{np.mean(predicted == y_val[digits_only]):.4f}")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    shipped = build_model(compile=False)  # weights only: no optimizer state in the file
-    shipped.set_weights(model.get_weights())
-    shipped.save(args.out)
+    models.save_weights(model, args.out)  # weights only: any Keras 3 builds the layers and loads them
     print(f"saved {args.out} ({Path(args.out).stat().st_size / 1e6:.2f} MB) in {time.time() - start:.0f} s")
     return 0
 

@@ -5,7 +5,7 @@
 # (drawing boxes around the characters) and **text recognition**. This chapter builds
 # the first two for a printed page. We turn a grey photo into black and white
 # (thresholding), tidy that black-and-white image (morphology), and then find each
-# character as a connected blob of ink and put a box around it. Chapter 08 runs the
+# character as a connected blob of ink and put a box around it. Chapter 09 runs the
 # same steps on a Sudoku photo.
 #
 # **You will be able to**
@@ -986,8 +986,8 @@ plt.show()
 # OCR first groups the boxes into lines (the line boxes do exactly that) and then sorts
 # each line from left to right.
 #
-# In chapter 08 the same tools find the Sudoku grid and its digits, and the recognition
-# stage is a convolutional network (chapters 05–07).
+# In chapter 09 the same tools find the Sudoku grid and its digits, and the recognition
+# stage is a convolutional network (chapters 05–08).
 #
 # ## Recap
 #

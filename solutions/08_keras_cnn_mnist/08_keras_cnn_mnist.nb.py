@@ -1,5 +1,5 @@
 # %% [markdown]
-# # 07 · A convolutional network for handwritten digits
+# # 08 · A convolutional network for handwritten digits
 #
 # Chapters 02 to 06 took convolution, padding, pooling and parameter counts apart by
 # hand. This chapter puts them together in Keras and lets the network learn its own

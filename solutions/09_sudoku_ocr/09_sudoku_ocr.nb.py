@@ -1,5 +1,5 @@
 # %% [markdown]
-# # 08 · Reading a Sudoku from a photo
+# # 09 · Reading a Sudoku from a photo
 #
 # The capstone. A phone photo of a newspaper page goes in; the puzzle's 81 cells, read
 # and solved, come out, and the solution is written back onto the photo. On the way you
@@ -41,7 +41,7 @@ from PIL import Image
 from autograder import check, paths
 
 np.set_printoptions(linewidth=100)
-SUDOKU_DIR = paths.data_dir() / "sudoku"  # the course's photos, each with its truth
+SUDOKU_DIR = paths.data_file("sudoku")  # the course's photos, each with its truth
 
 # %% [markdown]
 # ## 1. The photos and their truth
@@ -650,7 +650,7 @@ plt.show()
 #
 # ### 7.1 A digit image like MNIST's
 #
-# The classifier expects what MNIST looks like (chapter 07): a 28×28 image, a **white
+# The classifier expects what MNIST looks like (chapter 08): a 28×28 image, a **white
 # digit on black**, values in [0, 1], the digit's box scaled so its longer side is 20
 # pixels and centred. `digit_image` makes that from a cell and its box: it stretches
 # the contrast so the paper is 0 and the darkest ink is 1, so faint and bold prints look
@@ -691,7 +691,7 @@ plt.show()
 # ### 7.2 A CNN that knows printed digits
 #
 # A network trained on MNIST alone reads handwriting, and newspapers print. The course's
-# classifier (`data/sudoku_digits.keras`, made by `autograder/sudoku/train_digits.py`)
+# classifier (`autograder.models.load("sudoku_digits")`, trained by `autograder/sudoku/train_digits.py`)
 # was trained on **printed digits rendered in about 80 typefaces** (the DejaVu, STIX and
 # Computer Modern faces that matplotlib ships, and open newspaper-like faces such as
 # Arimo, Libre Franklin, News Cycle, Roboto and PT Serif), each one degraded the way a
@@ -724,9 +724,9 @@ _digit_models = []  # the loaded model, kept after the first call
 def load_digit_model():
     """The course's printed-digit classifier (loaded once, then reused)."""
     if not _digit_models:
-        import keras
+        from autograder import models
 
-        _digit_models.append(keras.saving.load_model(paths.data_dir() / "sudoku_digits.keras"))
+        _digit_models.append(models.load("sudoku_digits"))
     return _digit_models[0]
 
 
@@ -1142,7 +1142,7 @@ print(f"median time per photo: {1000 * np.median([t for _, _, t in results]):.0f
 # solution's:
 #
 # ```
-# autograder bench sudoku data/sudoku --notebook 08_sudoku_ocr.ipynb
+# autograder bench sudoku data/sudoku --notebook 09_sudoku_ocr.ipynb
 # ```
 #
 # It prints one line per photo and a summary line with the share of grids read without

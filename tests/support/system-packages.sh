@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Debian packages that only the tests need: Chromium for the browser tests (the website,
+# the learner's JupyterLab flow). Installed with apt when missing, as root or through
+# sudo; a learner's set-up (make course) never runs this.
+set -euo pipefail
+packages=(chromium)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "installing for the tests: ${missing[*]}"
+sudo=""
+[ "$(id -u)" = 0 ] || sudo="sudo"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
