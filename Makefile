@@ -36,7 +36,7 @@ test-tools: setup
 	$(BIN)/python tests/support/colab_runtime.py build
 
 test: test-tools
-	PATH="$(CURDIR)/$(BIN):$$PATH" COURSE_OFFLINE=$${COURSE_OFFLINE:-1} $(BIN)/python -m pytest -n $(JOBS) --durations=20
+	PATH="$(CURDIR)/$(BIN):$$PATH" COURSE_OFFLINE=$${COURSE_OFFLINE:-1} $(BIN)/python -m pytest -n $(JOBS) --dist loadgroup --durations=20
 
 build: setup
 	$(BIN)/autograder build

@@ -5,6 +5,7 @@
     autograder bench TARGET [...]     benchmarks (autograder/bench/TARGET.py)
     autograder grade ASSIGNMENT [...] grade a class (autograder/grading/)
     autograder site [--out DIR]       build the course website (Jupyter Book)
+    autograder release build|check    the wheel, sdist and learner notebooks to publish
 """
 
 from __future__ import annotations
@@ -72,13 +73,16 @@ def _passthrough(command: str, rest: list[str]) -> int:
     if command == "grade":
         from autograder.grading import main as grade_main
         return int(grade_main(rest) or 0)
+    if command == "release":
+        from autograder.release import main as release_main
+        return int(release_main(rest) or 0)
     from autograder.site import main as site_main
     return int(site_main(rest) or 0)
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    if argv and argv[0] in ("bench", "grade", "site"):
+    if argv and argv[0] in ("bench", "grade", "site", "release"):
         return _passthrough(argv[0], argv[1:])
     parser = argparse.ArgumentParser(prog="autograder", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -101,6 +105,9 @@ def main(argv: list[str] | None = None) -> int:
 
     site = commands.add_parser("site", help="build the course website", add_help=False)
     site.add_argument("rest", nargs=argparse.REMAINDER)
+
+    release = commands.add_parser("release", help="build and check what a release publishes", add_help=False)
+    release.add_argument("rest", nargs=argparse.REMAINDER)
 
     args = parser.parse_args(argv)
     if args.command == "kernel":

@@ -66,7 +66,7 @@ def served_site(tmp_path_factory):
 
 def render(url: str, profile: Path) -> Page:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert chromium, "Chromium is missing: `make setup` installs it (Debian package chromium)"
+    assert chromium, "Chromium is missing: `make test-tools` installs it (Debian package chromium)"
     dom = subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--dump-dom", url],
                          capture_output=True, text=True, timeout=120).stdout
     page = Page()
