@@ -30,9 +30,11 @@ lab-solutions: setup
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter lab solutions/
 
 # What only the tests need: Debian packages (a browser, the grading sandbox; installed
-# with apt as root or through sudo) and the rebuilt Colab runtime (a Python 3.13 venv).
+# with apt as root or through sudo), a learner's clean install of the wheel, and the rebuilt
+# Colab runtime (a Python 3.13 venv).
 test-tools: setup
 	tests/support/system-packages.sh
+	$(BIN)/python tests/support/learner_env.py build
 	$(BIN)/python tests/support/colab_runtime.py build
 
 test: test-tools
@@ -48,4 +50,4 @@ dist: setup
 	$(BIN)/python -m build --outdir dist .
 
 clean:
-	rm -rf $(VENV) .venv-colab dist .pytest_cache gradebook.db
+	rm -rf $(VENV) .venv-colab .venv-learner dist .pytest_cache gradebook.db

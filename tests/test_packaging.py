@@ -8,11 +8,11 @@ into a clean virtual environment, it must run one check of every assignment.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import tomllib
-import venv
 import zipfile
 from pathlib import Path
 
@@ -21,6 +21,9 @@ import pytest
 
 from autograder import authoring, paths, release
 from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "tests" / "support"))
+import learner_env  # noqa: E402
 
 pytestmark = pytest.mark.xdist_group("packaging")  # one build, one clean install
 
@@ -133,28 +136,51 @@ def test_release_check_passes_once_the_repository_and_tag_are_set(tmp_path):
 
 
 def _first_exercise_script(assignment: str) -> str:
-    """The solution notebook's code up to and including its first test cell (no Colab cells)."""
-    notebook = authoring.parse_source(paths.source_path(assignment, ROOT).read_text(encoding="utf-8"))
+    """The learner notebook up to its first exercise, then the solution's answer to that
+    exercise and the learner notebook's test cell for it."""
+    learner = nbformat.read(paths.course_notebook(assignment, ROOT), as_version=4)
+    solution = nbformat.read(paths.solution_notebook(assignment, ROOT), as_version=4)
+    answers = {c.metadata["nbgrader"]["grade_id"]: c.source for c in solution.cells
+               if c.metadata.get("nbgrader", {}).get("solution")}
     code = []
-    for cell in notebook.cells:
+    for cell in learner.cells:
         if cell.cell_type != "code":
             continue
-        code.append(cell.source)
-        if cell.metadata.get("nbgrader", {}).get("grade"):
+        role = cell.metadata.get("nbgrader", {})
+        code.append(answers[role["grade_id"]] if role.get("solution") else cell.source)
+        if role.get("grade"):
             break
     return "\n\n".join(code) + "\n"
 
 
 @pytest.fixture(scope="session")
-def learner_venv(artifacts, tmp_path_factory) -> Path:
-    """A new virtual environment with only the wheel (and what it requires) installed."""
-    folder = tmp_path_factory.mktemp("learner-venv")
-    venv.EnvBuilder(with_pip=True).create(folder)
-    python = folder / "bin" / "python"
-    result = subprocess.run([str(python), "-m", "pip", "install", "--quiet", str(artifacts.wheel)],
-                            capture_output=True, text=True, timeout=1800)
-    assert result.returncode == 0, result.stderr[-3000:]
+def learner_venv(artifacts) -> Path:
+    """The learner's clean environment (made by `make test-tools`), with this wheel put in
+    again, offline and without its dependencies, which must already be satisfied."""
+    python = learner_env.python_of(learner_env.VENV)
+    assert python.exists(), "the learner environment is missing: `make test-tools` makes it"
+    env = learner_env.pip_environment()
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-index", "--no-deps", "--force-reinstall",
+                    str(artifacts.wheel)], check=True, env=env)
+    broken = subprocess.run([str(python), "-m", "pip", "check"], capture_output=True, text=True, env=env)
+    assert broken.returncode == 0, broken.stdout
     return python
+
+
+@pytest.mark.parametrize("platform", sorted(learner_env.PLATFORMS))
+@pytest.mark.parametrize("python", learner_env.PYTHONS)
+def test_requirements_resolve_on_every_learner_platform(platform, python):
+    """pip found wheels for every requirement there, TensorFlow included (not tensorflow-cpu,
+    which has no macOS wheel and would install over Colab's TensorFlow)."""
+    report = learner_env.report_path(platform, python)
+    assert report.exists(), "`make test-tools` resolves the requirements for every platform"
+    wheel = learner_env.installed_tensorflow(report)
+    tag = {"linux-x86_64": "x86_64", "linux-aarch64": "aarch64", "macos-arm64": "macosx",
+           "windows-x86_64": "win_amd64"}[platform]
+    assert wheel and tag in wheel and f"cp{python.replace('.', '')}" in wheel, wheel
+    names = {item["metadata"]["name"] for item in json.loads(report.read_text())["install"]}
+    assert {"keras", "numpy", "scikit-image", "opencv-python-headless"} <= names
+    assert "tensorflow-cpu" not in names
 
 
 def test_installed_wheel_is_not_the_source_tree(learner_venv, tmp_path):
@@ -162,11 +188,12 @@ def test_installed_wheel_is_not_the_source_tree(learner_venv, tmp_path):
                              "print(autograder.__file__); print(p.data_dir())"],
                             capture_output=True, text=True, cwd=tmp_path, check=True)
     module, data = result.stdout.split()
-    assert "site-packages" in module and "site-packages" in data and str(ROOT) not in result.stdout
+    assert "site-packages" in module and "site-packages" in data
+    assert not module.startswith(str(ROOT / "autograder")) and not data.startswith(str(ROOT / "data"))
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_installed_wheel_runs_a_check_of_every_assignment(learner_venv, assignment, tmp_path):
+def test_installed_wheel_runs_each_learner_notebook_to_its_first_check(learner_venv, assignment, tmp_path):
     script = tmp_path / f"{assignment}.ipy"
     script.write_text(_first_exercise_script(assignment))
     env = {**os.environ, "MPLBACKEND": "Agg", "COURSE_OFFLINE": "1", "COURSE_QUICK": "1",
