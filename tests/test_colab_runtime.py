@@ -77,22 +77,21 @@ def _serve(folder: Path) -> Index:
 # Running notebooks in the runtime
 
 
-def _kernel_env(index_url: str) -> dict[str, str]:
-    env = subprocess_env(JUPYTER_PATH=str(RUNTIME.kernels), PIP_INDEX_URL=index_url, PIP_CONFIG_FILE="/dev/null",
-                         PIP_DISABLE_PIP_VERSION_CHECK="1", COURSE_OFFLINE="1", COURSE_QUICK="1")
-    for key in ("PIP_FIND_LINKS", "PIP_EXTRA_INDEX_URL", "PIP_NO_INDEX", "VIRTUAL_ENV", "PYTHONPATH"):
-        env.pop(key, None)
-    return env
+# Settings of this machine that Colab does not have (its pip sees PyPI only).
+NOT_ON_COLAB = ("PIP_FIND_LINKS", "PIP_EXTRA_INDEX_URL", "PIP_NO_INDEX", "VIRTUAL_ENV", "PYTHONPATH")
 
 
 def run_notebook(notebook: nbformat.NotebookNode, folder: Path, index_url: str, timeout: int = 900):
-    """Execute ``notebook`` in the Colab runtime's kernel; errors stay in the outputs."""
+    """Execute ``notebook`` in the Colab runtime's kernel, whose pip sees only ``index_url``;
+    errors stay in the outputs."""
     from nbclient import NotebookClient
 
+    env = subprocess_env(JUPYTER_PATH=str(RUNTIME.kernels), PIP_INDEX_URL=index_url, PIP_CONFIG_FILE="/dev/null",
+                         PIP_DISABLE_PIP_VERSION_CHECK="1", COURSE_OFFLINE="1", COURSE_QUICK="1")
     with pytest.MonkeyPatch.context() as patch:
-        for key, value in _kernel_env(index_url).items():
+        for key, value in env.items():
             patch.setenv(key, value)
-        for key in ("PIP_FIND_LINKS", "PIP_EXTRA_INDEX_URL", "PIP_NO_INDEX", "VIRTUAL_ENV", "PYTHONPATH"):
+        for key in NOT_ON_COLAB:
             patch.delenv(key, raising=False)
         NotebookClient(notebook, kernel_name=colab_runtime.KERNEL_NAME, timeout=timeout, allow_errors=True,
                        resources={"metadata": {"path": str(folder)}}).execute()
@@ -226,7 +225,8 @@ def test_solution_notebook_runs_without_an_error_on_colab(install, index, assign
     shutil.copytree(source.parent, tmp_path / assignment, ignore=shutil.ignore_patterns("*.nb.py"))
     notebook = nbformat.read(source, as_version=4)
     for cell in notebook.cells:
-        cell.outputs = [] if cell.cell_type == "code" else cell.get("outputs")
+        if cell.cell_type == "code":
+            cell.outputs = []
     notebook = run_notebook(notebook, tmp_path / assignment, index.url)
     found = errors(notebook)
     assert not found, f"cell {found[0][0]}: {found[0][1].ename}: {found[0][1].evalue}"
