@@ -1,5 +1,10 @@
-"""Checks of assignment 04 (thresholding and morphology) against correct variants (must
-pass) and typical mistakes (must fail, naming the mistake)."""
+"""Checks of assignment 04 (thresholding and morphology) against right variants (must
+pass: loops or vectorised, library or by hand, float32 or float64, any allowed input form)
+and typical mistakes (must fail, naming the mistake).
+
+``RIGHT_VARIANTS`` (shared convention 1) lists the right implementations this module
+tests, so that tests/test_hidden_seeds.py can run them under the hidden tests' seeds.
+"""
 
 from collections import deque
 
@@ -16,6 +21,11 @@ from autograder.checks import morphology as m
 
 def not_written(*args, **kwargs):
     raise NotImplementedError()
+
+
+def fails_with(check_name, candidate, words, **options):
+    with pytest.raises(AssertionError, match=words):
+        getattr(check, check_name)(candidate, **options)
 
 
 @pytest.mark.parametrize("name", ["threshold", "otsu_threshold", "adaptive_threshold", "dilate",
@@ -35,26 +45,33 @@ def threshold_vectorised(image, t):
 
 def threshold_loops(image, t):
     rows, cols = image.shape
-    out = np.zeros((rows, cols), dtype=np.uint8)
+    out = np.zeros((rows, cols), dtype=bool)
     for r in range(rows):
         for c in range(cols):
-            out[r, c] = 1 if image[r, c] > t else 0
+            out[r, c] = image[r, c] > t
     return out
 
 
-def threshold_float_where(image, t):
-    return np.where(image > t, 1.0, 0.0)
+def threshold_where(image, t):
+    return np.where(image > t, True, False)
 
 
-def threshold_list(image, t):
-    return (np.asarray(image) > t).tolist()
+def threshold_float64(image, t):
+    return np.greater(np.asarray(image, dtype=np.float64), t)
 
 
-@pytest.mark.parametrize("variant", [threshold_vectorised, threshold_loops, threshold_float_where,
-                                     threshold_list])
-def test_threshold_accepts_correct_variants(variant):
+THRESHOLD_RIGHT = [threshold_vectorised, threshold_loops, threshold_where, threshold_float64]
+
+
+@pytest.mark.parametrize("variant", THRESHOLD_RIGHT)
+def test_threshold_accepts_right_variants(variant):
     check.threshold(variant)
     check.threshold(variant, seed=7)
+
+
+def threshold_in_place(image, t):
+    image[...] = image > t  # overwrites the caller's image
+    return image.astype(bool)
 
 
 @pytest.mark.parametrize("variant, words", [
@@ -64,10 +81,14 @@ def test_threshold_accepts_correct_variants(variant):
     (lambda image, t: (image > t).astype(np.uint8) * 255, "0 and 255"),
     (lambda image, t: np.where(image > t, image, 0), "kept their grey values"),
     (lambda image, t: float(t), "expected a binary image"),
+    (lambda image, t: (image > t).astype(np.uint8), r"holding 0 and 1; the contract promises booleans"),
+    (lambda image, t: np.where(image > t, 1.0, 0.0), r"float64 array holding 0 and 1"),
+    (lambda image, t: (np.asarray(image) > t).tolist(), "returned a list; return a numpy array of booleans"),
+    (lambda image, t: np.asarray(image) / 255 > t, "scaled to 0…1 first"),
+    (threshold_in_place, "changed its input array in place"),
 ])
 def test_threshold_rejects_mistakes(variant, words):
-    with pytest.raises(AssertionError, match=words):
-        check.threshold(variant)
+    fails_with("threshold", variant, words)
 
 
 def test_threshold_is_strict_at_equality():
@@ -139,9 +160,27 @@ def otsu_float_upper_edge(image):
     return otsu_cumsum(image) + (edges[1] - edges[0]) / 2
 
 
-@pytest.mark.parametrize("variant", [otsu_cumsum, otsu_loops_within, otsu_probabilities,
-                                     otsu_float_upper_edge, threshold_otsu])
-def test_otsu_accepts_correct_variants(variant):
+def otsu_float32(image):
+    """Histogram and variances in float32."""
+    image = np.asarray(image)
+    counts, levels = otsu_histogram(image)
+    counts, levels = counts.astype(np.float32), np.asarray(levels, np.float32)
+    n0 = np.cumsum(counts)[:-1]
+    n1 = counts.sum() - n0
+    s0 = np.cumsum(counts * levels)[:-1]
+    s1 = (counts * levels).sum() - s0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        between = np.nan_to_num(n0 * n1 * (s0 / n0 - s1 / n1) ** 2)
+    best = levels[np.argmax(between)]
+    return int(best) if np.issubdtype(image.dtype, np.integer) else float(best)
+
+
+OTSU_RIGHT = [otsu_cumsum, otsu_loops_within, otsu_probabilities, otsu_float_upper_edge, threshold_otsu,
+              otsu_float32]
+
+
+@pytest.mark.parametrize("variant", OTSU_RIGHT)
+def test_otsu_accepts_right_variants(variant):
     check.otsu_threshold(variant)
     check.otsu_threshold(variant, seed=11)
 
@@ -211,6 +250,26 @@ def otsu_fixed_unit_range(image):
     return levels[np.argmax(between)]
 
 
+def otsu_assumes_8_bit(image):
+    """Integer images as if they were uint8: 256 bins over 0…255, whatever the maximum."""
+    image = np.asarray(image)
+    if not np.issubdtype(image.dtype, np.integer):
+        return otsu_cumsum(image)
+    counts, _ = np.histogram(image, bins=256, range=(0, 256))
+    levels = np.arange(256)
+    keep = np.flatnonzero(counts)
+    if keep.size < 2:
+        return int(image.max())
+    counts, levels = counts[keep[0]:keep[-1] + 1], levels[keep[0]:keep[-1] + 1]
+    n0 = np.cumsum(counts)[:-1].astype(float)
+    n1 = counts.sum() - n0
+    s0 = np.cumsum(counts * levels)[:-1]
+    s1 = (counts * levels).sum() - s0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        between = np.nan_to_num(n0 * n1 * (s0 / n0 - s1 / n1) ** 2)
+    return int(levels[np.argmax(between)])
+
+
 @pytest.mark.parametrize("variant, words", [
     (lambda image: np.mean(image), "mean grey level was used"),
     (lambda image: float(np.median(image)), "median grey level was used"),
@@ -221,10 +280,10 @@ def otsu_fixed_unit_range(image):
     (otsu_index, "bin index was returned"),
     (otsu_fixed_unit_range, "histogram range was fixed"),
     (lambda image: image > otsu_cumsum(image), "expected the threshold itself"),
+    (otsu_assumes_8_bit, "assumed 8-bit grey levels"),
 ])
 def test_otsu_rejects_mistakes(variant, words):
-    with pytest.raises(AssertionError, match=words):
-        check.otsu_threshold(variant)
+    fails_with("otsu_threshold", variant, words)
 
 
 # ---------------------------------------------------------------------------------------
@@ -232,8 +291,8 @@ def test_otsu_rejects_mistakes(variant, words):
 
 
 def adaptive_scipy(image, block_size, offset, method):
-    if block_size % 2 == 0:
-        raise ValueError("block_size must be odd")
+    if block_size < 1 or block_size % 2 == 0:
+        raise ValueError("block_size must be a positive odd number")
     image = np.asarray(image, dtype=float)
     if method == "mean":
         local = ndi.uniform_filter(image, block_size, mode="reflect")
@@ -245,16 +304,16 @@ def adaptive_scipy(image, block_size, offset, method):
 
 
 def adaptive_skimage(image, block_size, offset, method):
-    if method not in ("mean", "gaussian"):
-        raise ValueError(method)
-    return (image > threshold_local(image, block_size, method, offset=offset)).astype(np.uint8)
+    if method not in ("mean", "gaussian") or block_size <= 0:
+        raise ValueError(f"bad method {method!r} or block_size {block_size}")
+    return image > threshold_local(image, block_size, method, offset=offset)
 
 
 def adaptive_loops_for_mean(image, block_size, offset, method):
     """The mean by hand: a symmetric pad (= scipy's 'reflect') and a window sum per pixel."""
     if method != "mean":
         return adaptive_scipy(image, block_size, offset, method)
-    if block_size % 2 == 0:
+    if block_size % 2 == 0 or block_size < 0:
         raise ValueError("block_size must be odd")
     image = np.asarray(image, dtype=float)
     r = block_size // 2
@@ -276,8 +335,25 @@ def adaptive_gaussian_cut_at_block(image, block_size, offset, method):
     return adaptive_with(truncate=3.0)(image, block_size, offset, method)
 
 
-@pytest.mark.parametrize("variant", [adaptive_scipy, adaptive_skimage, adaptive_loops_for_mean])
-def test_adaptive_accepts_correct_variants(variant):
+def adaptive_float32(image, block_size, offset, method):
+    """The filters run in float32 (scipy keeps the input's float type)."""
+    if block_size < 1 or block_size % 2 == 0:
+        raise ValueError("block_size must be a positive odd number")
+    image = np.asarray(image, dtype=np.float32)
+    if method == "mean":
+        local = ndi.uniform_filter(image, block_size, mode="reflect")
+    elif method == "gaussian":
+        local = ndi.gaussian_filter(image, (block_size - 1) / 6, mode="reflect")
+    else:
+        raise ValueError(method)
+    return image > local - np.float32(offset)
+
+
+ADAPTIVE_RIGHT = [adaptive_scipy, adaptive_skimage, adaptive_loops_for_mean, adaptive_float32]
+
+
+@pytest.mark.parametrize("variant", ADAPTIVE_RIGHT)
+def test_adaptive_accepts_right_variants(variant):
     check.adaptive_threshold(variant)
     check.adaptive_threshold(variant, seed=5)
 
@@ -289,7 +365,7 @@ def test_adaptive_names_a_gaussian_cut_at_the_block():
 
 def adaptive_with(**changes):
     def variant(image, block_size, offset, method):
-        if block_size % 2 == 0 or method not in ("mean", "gaussian"):
+        if block_size < 1 or block_size % 2 == 0 or method not in ("mean", "gaussian"):
             raise ValueError("bad arguments")
         settings = dict(image=np.asarray(image, dtype=float), offset=offset, method=method,
                         mode="reflect", sigma=(block_size - 1) / 6, truncate=4.0, size=block_size)
@@ -307,7 +383,7 @@ def adaptive_with(**changes):
 
 
 def adaptive_uint8_mean(image, block_size, offset, method):
-    if block_size % 2 == 0 or method not in ("mean", "gaussian"):
+    if block_size < 1 or block_size % 2 == 0 or method not in ("mean", "gaussian"):
         raise ValueError("bad arguments")
     image = np.asarray(image)
     if method == "mean":
@@ -330,8 +406,14 @@ def adaptive_no_even_check(image, block_size, offset, method):
     raise ValueError(method)
 
 
+def adaptive_even_check_only(image, block_size, offset, method):
+    if block_size % 2 == 0:  # -3 is odd: it slips through
+        raise ValueError("block_size must be odd")
+    return adaptive_scipy(image, abs(block_size), offset, method)
+
+
 def adaptive_default_method(image, block_size, offset, method):
-    if block_size % 2 == 0:
+    if block_size < 1 or block_size % 2 == 0:
         raise ValueError("odd")
     return adaptive_scipy(image, block_size, offset, "mean" if method == "mean" else "gaussian")
 
@@ -352,11 +434,14 @@ def adaptive_default_method(image, block_size, offset, method):
     (adaptive_uint8_mean, "rounded to the image's integer dtype"),
     (lambda image, b, offset, method: ~adaptive_scipy(image, b, offset, method), "swapped"),
     (adaptive_no_even_check, "even block_size deserves a ValueError"),
+    (adaptive_even_check_only, r"-3 pixels does not exist"),
     (adaptive_default_method, "raise ValueError for any other method"),
+    (lambda image, b, offset, method: adaptive_scipy(image, b, offset, method).astype(np.uint8),
+     "holding 0 and 1; the contract promises booleans"),
+    (not_written, "not written yet"),
 ])
 def test_adaptive_rejects_mistakes(variant, words):
-    with pytest.raises(AssertionError, match=words):
-        check.adaptive_threshold(variant)
+    fails_with("adaptive_threshold", variant, words)
 
 
 # ---------------------------------------------------------------------------------------
@@ -400,7 +485,7 @@ def _shifts(binary, footprint, combine, start, outside=0):
     out = np.full(image.shape, start)
     for i, j in zip(*np.nonzero(footprint)):
         out = combine(out, padded[i:i + image.shape[0], j:j + image.shape[1]])
-    return out.astype(np.uint8)  # 0/1 integers are fine too
+    return out
 
 
 def dilate_shifts(binary, footprint):
@@ -427,21 +512,31 @@ def erode_skimage(binary, footprint):
     return skmorph.erosion(np.asarray(binary) != 0, _odd(footprint), mode="constant", cval=0)
 
 
-@pytest.mark.parametrize("variant", [dilate_loops, dilate_shifts, dilate_scipy, dilate_skimage])
-def test_dilate_accepts_correct_variants(variant):
+def dilate_max_filter(binary, footprint):
+    """Dilation as the maximum under the footprint (the lecture's 'image filter' view)."""
+    footprint = _odd(footprint)
+    return ndi.maximum_filter(np.asarray(binary) != 0, footprint=footprint, mode="constant", cval=0)
+
+
+DILATE_RIGHT = [dilate_loops, dilate_shifts, dilate_scipy, dilate_skimage, dilate_max_filter]
+ERODE_RIGHT = [erode_loops, erode_shifts, erode_scipy, erode_skimage]
+
+
+@pytest.mark.parametrize("variant", DILATE_RIGHT)
+def test_dilate_accepts_right_variants(variant):
     check.dilate(variant)
     check.dilate(variant, seed=3)
 
 
-@pytest.mark.parametrize("variant", [erode_loops, erode_shifts, erode_scipy, erode_skimage])
-def test_erode_accepts_correct_variants(variant):
+@pytest.mark.parametrize("variant", ERODE_RIGHT)
+def test_erode_accepts_right_variants(variant):
     check.erode(variant)
     check.erode(variant, seed=3)
 
 
 def test_oracles_agree_with_scipy_and_skimage_under_the_zero_border():
     rng = np.random.default_rng(0)
-    for binary, footprint in m._footprint_cases(rng):
+    for binary, footprint in m.footprint_cases(rng):
         footprint = np.asarray(footprint).astype(bool)
         assert np.array_equal(m.dilate_oracle(binary, footprint), ndi.binary_dilation(binary, footprint))
         assert np.array_equal(m.erode_oracle(binary, footprint),
@@ -492,6 +587,18 @@ def erode_no_even_check(binary, footprint):
     return ndi.binary_erosion(binary, np.asarray(footprint).astype(bool), border_value=0)
 
 
+def dilate_only_ones(binary, footprint):
+    """Foreground means == 1: right for booleans and 0/1, wrong for a 0/255 mask."""
+    return dilate_loops(np.asarray(binary) == 1, footprint)
+
+
+def dilate_in_place(binary, footprint):
+    """Writes the result into the caller's array."""
+    result = dilate_loops(binary, footprint)
+    binary[...] = result
+    return result
+
+
 SQUARE_ONLY = lambda footprint: np.ones(footprint.shape)  # noqa: E731
 ALWAYS_3X3 = lambda footprint: np.ones((3, 3))  # noqa: E731
 
@@ -507,10 +614,14 @@ ALWAYS_3X3 = lambda footprint: np.ones((3, 3))  # noqa: E731
     (lambda b, f: dilate_loops(b, f).astype(np.uint8) * 255, "0 and 255"),
     (dilate_padded_output, "padded result was returned"),
     (dilate_no_even_check, "raise ValueError for an even side"),
+    (dilate_only_ones, "only pixels equal to 1 were taken as foreground"),
+    (lambda b, f: dilate_loops(b, f).astype(np.uint8), "holding 0 and 1; the contract promises booleans"),
+    (lambda b, f: dilate_loops(b, f).tolist(), "returned a list; return a numpy array of booleans"),
+    (dilate_in_place, "changed its input array in place"),
+    (not_written, "not written yet"),
 ])
 def test_dilate_rejects_mistakes(variant, words):
-    with pytest.raises(AssertionError, match=words):
-        check.dilate(variant)
+    fails_with("dilate", variant, words)
 
 
 def _indexing_with_the_footprint(reduce):
@@ -566,10 +677,12 @@ def erode_valid_only(binary, footprint):
     (_corner_origin(np.logical_and, True), "origin was put at its top-left corner"),
     (erode_valid_only, "only positions where the footprint fits inside the image"),
     (erode_no_even_check, "raise ValueError for an even side"),
+    (lambda b, f: erode_loops(np.asarray(b) == 1, f), "only pixels equal to 1 were taken as foreground"),
+    (lambda b, f: erode_shifts(b, f).astype(float), "holding 0 and 1; the contract promises booleans"),
+    (not_written, "not written yet"),
 ])
 def test_erode_rejects_mistakes(variant, words):
-    with pytest.raises(AssertionError, match=words):
-        check.erode(variant)
+    fails_with("erode", variant, words)
 
 
 def opening_mine(binary, footprint):
@@ -580,22 +693,26 @@ def closing_mine(binary, footprint):
     return erode_loops(dilate_loops(binary, footprint), footprint)
 
 
-@pytest.mark.parametrize("variant", [
+OPENING_RIGHT = [
     opening_mine,
-    lambda b, f: ndi.binary_opening(b, np.asarray(f).astype(bool), border_value=0),
+    lambda b, f: ndi.binary_opening(b, _odd(f), border_value=0),
     lambda b, f: dilate_scipy(erode_skimage(b, f), f),
-])
-def test_opening_accepts_correct_variants(variant):
+]
+CLOSING_RIGHT = [
+    closing_mine,
+    lambda b, f: ndi.binary_closing(b, _odd(f), border_value=0),
+    lambda b, f: erode_skimage(dilate_max_filter(b, f), f),
+]
+
+
+@pytest.mark.parametrize("variant", OPENING_RIGHT)
+def test_opening_accepts_right_variants(variant):
     check.opening(variant)
     check.opening(variant, seed=8)
 
 
-@pytest.mark.parametrize("variant", [
-    closing_mine,
-    lambda b, f: ndi.binary_closing(b, np.asarray(f).astype(bool), border_value=0),
-    lambda b, f: erode_skimage(dilate_scipy(b, f), f).astype(int),
-])
-def test_closing_accepts_correct_variants(variant):
+@pytest.mark.parametrize("variant", CLOSING_RIGHT)
+def test_closing_accepts_right_variants(variant):
     check.closing(variant)
     check.closing(variant, seed=8)
 
@@ -608,10 +725,11 @@ def test_closing_accepts_correct_variants(variant):
     (dilate_loops, "only the dilation was done"),
     (_with_footprint(opening_mine, ALWAYS_3X3), "footprint was ignored"),
     (_with_footprint(opening_mine, SQUARE_ONLY), "square-only code"),
+    (lambda b, f: opening_mine(np.asarray(b) == 1, f), "only pixels equal to 1 were taken as foreground"),
+    (not_written, "not written yet"),
 ])
 def test_opening_rejects_mistakes(variant, words):
-    with pytest.raises(AssertionError, match=words):
-        check.opening(variant)
+    fails_with("opening", variant, words)
 
 
 @pytest.mark.parametrize("variant, words", [
@@ -622,10 +740,11 @@ def test_opening_rejects_mistakes(variant, words):
     (erode_loops, "only the erosion was done"),
     (_with_footprint(closing_mine, ALWAYS_3X3), "footprint was ignored"),
     (_with_footprint(closing_mine, SQUARE_ONLY), "square-only code"),
+    (lambda b, f: erode_skimage(dilate_scipy(b, f), f).astype(int), "holding 0 and 1; the contract promises booleans"),
+    (not_written, "not written yet"),
 ])
 def test_closing_rejects_mistakes(variant, words):
-    with pytest.raises(AssertionError, match=words):
-        check.closing(variant)
+    fails_with("closing", variant, words)
 
 
 def test_opening_removes_specks_and_closing_fills_gaps():
@@ -649,15 +768,14 @@ def boxes_skimage(binary):
     return sorted(tuple(int(v) for v in region.bbox) for region in regions)
 
 
-def boxes_scipy_array(binary):
+def boxes_scipy(binary):
     labels, _ = ndi.label(np.asarray(binary) != 0, structure=np.ones((3, 3)))
-    boxes = [(s[0].start, s[0].stop, s[1].start, s[1].stop) for s in ndi.find_objects(labels)]
-    boxes = sorted((r0, c0, r1, c1) for r0, r1, c0, c1 in boxes)
-    return np.array(boxes, dtype=np.int64).reshape(-1, 4)
+    boxes = [(s[0].start, s[1].start, s[0].stop, s[1].stop) for s in ndi.find_objects(labels)]
+    return sorted(boxes)
 
 
 def boxes_flood_fill(binary):
-    """Pure Python: breadth-first flood fill over the 8 neighbours; lists, not tuples."""
+    """Pure Python: breadth-first flood fill over the 8 neighbours."""
     image = np.asarray(binary) != 0
     rows, cols = image.shape
     seen = np.zeros_like(image)
@@ -676,19 +794,32 @@ def boxes_flood_fill(binary):
                             if 0 <= ny < rows and 0 <= nx < cols and image[ny, nx] and not seen[ny, nx]:
                                 seen[ny, nx] = True
                                 queue.append((ny, nx))
-                boxes.append(box)
+                boxes.append(tuple(box))
     return sorted(boxes, key=lambda box: (box[0], box[1]))
 
 
-@pytest.mark.parametrize("variant", [boxes_skimage, boxes_scipy_array, boxes_flood_fill])
-def test_bounding_boxes_accepts_correct_variants(variant):
+def boxes_numpy_ints(binary):
+    """Corners as numpy integers (np.int64), straight from np.nonzero."""
+    labels = label(np.asarray(binary).astype(bool), connectivity=2)
+    boxes = []
+    for k in range(1, labels.max() + 1):
+        rows, cols = np.nonzero(labels == k)
+        boxes.append((rows.min(), cols.min(), rows.max() + 1, cols.max() + 1))
+    return sorted(boxes)
+
+
+BOXES_RIGHT = [boxes_skimage, boxes_scipy, boxes_flood_fill, boxes_numpy_ints]
+
+
+@pytest.mark.parametrize("variant", BOXES_RIGHT)
+def test_bounding_boxes_accepts_right_variants(variant):
     check.bounding_boxes(variant)
     check.bounding_boxes(variant, seed=21)
 
 
-def _boxes_map(change, connectivity=2, order=sorted):
+def _boxes_map(change, connectivity=2, order=sorted, foreground=lambda b: np.asarray(b) != 0):
     def variant(binary):
-        regions = regionprops(label(np.asarray(binary) != 0, connectivity=connectivity))
+        regions = regionprops(label(foreground(binary), connectivity=connectivity))
         return order([change(*(int(v) for v in region.bbox)) for region in regions])
     return variant
 
@@ -699,8 +830,15 @@ def boxes_with_background(binary):
     for value in range(labels.max() + 1):
         rows, cols = np.nonzero(labels == value)
         if rows.size:
-            boxes.append((rows.min(), cols.min(), rows.max() + 1, cols.max() + 1))
+            boxes.append((int(rows.min()), int(cols.min()), int(rows.max()) + 1, int(cols.max()) + 1))
     return sorted(boxes)
+
+
+def boxes_consumes_its_input(binary):
+    """Erases each component from the caller's image once it is boxed."""
+    boxes = boxes_skimage(binary)
+    binary[...] = 0
+    return boxes
 
 
 @pytest.mark.parametrize("variant, words", [
@@ -714,14 +852,79 @@ def boxes_with_background(binary):
     (boxes_with_background, "background was counted as a component"),
     (_boxes_map(lambda a, b, c, d: (a, b, c - a, d - b)), "heights and widths"),
     (_boxes_map(lambda a, b, c, d: (b, a, d - b, c - a)), r"OpenCV's \(x, y, width, height\)"),
+    (_boxes_map(lambda a, b, c, d: (a, b, c, d), foreground=lambda b: np.asarray(b) == 1),
+     "only pixels equal to 1 were taken as foreground"),
+    (_boxes_map(lambda a, b, c, d: (float(a), float(b), float(c), float(d))), "box corners are pixel indices, so ints"),
+    (lambda binary: np.array(boxes_skimage(binary), dtype=int).reshape(-1, 4), "promises a list of tuples"),
     (lambda binary: [slice(0, 1)], "each box should be a tuple"),
-    (lambda binary: label(binary), "expected a list of boxes"),
+    (lambda binary: label(binary), "promises a list of tuples"),
+    (boxes_consumes_its_input, "changed its input array in place"),
+    (not_written, "not written yet"),
 ])
 def test_bounding_boxes_rejects_mistakes(variant, words):
-    with pytest.raises(AssertionError, match=words):
-        check.bounding_boxes(variant)
+    fails_with("bounding_boxes", variant, words)
 
 
 def test_order_example_is_not_in_label_order():
     raster = [tuple(int(v) for v in r.bbox) for r in regionprops(label(m.ORDER_EXAMPLE, connectivity=2))]
     assert raster != sorted(raster)
+
+
+# ---------------------------------------------------------------------------------------
+# Properties shared by the checks of this chapter
+
+
+def test_cases_cover_every_allowed_input_form():
+    """Every seed draws 0/255 masks, float32 and uint16 images and non-contiguous views, so
+    that ✔ in the notebook means the same at grading."""
+    for seed in (0, 1, 4646):
+        rng = np.random.default_rng(seed)
+        masks = [np.asarray(b) for b, _ in m.footprint_cases(rng)]
+        assert any(b.max() == 255 for b in masks) and any(b.dtype == bool for b in masks)
+        assert any(not b.flags.c_contiguous for b in masks)
+        boxes = [np.asarray(b) for b in m.box_cases(rng)]
+        assert any(b.max() == 255 for b in boxes) and any(not b.flags.c_contiguous for b in boxes)
+        pages = [np.asarray(image) for image, _, _ in m.adaptive_cases(rng)]
+        assert {np.dtype(np.float32), np.dtype(np.uint16), np.dtype(np.uint8)} <= {p.dtype for p in pages}
+        images = [np.asarray(image) for image in m.otsu_cases(rng)]
+        assert any(i.max() > 255 for i in images) and any(i.dtype == np.float32 for i in images)
+        assert any(np.asarray(image).dtype == np.float32 for image, _ in m.threshold_cases(rng))
+
+
+def test_hints_have_three_tiers():
+    from autograder.checks import registry
+
+    for name in ["threshold", "otsu_threshold", "adaptive_threshold", "dilate", "erode", "opening",
+                 "closing", "bounding_boxes"]:
+        labels = [label for label, _ in registry()[name].hints]
+        assert labels == ["Idea", "Formula", "Code (this gives the answer away)"], name
+
+
+def test_checks_print_nothing_to_stderr(capfd):
+    check.adaptive_threshold(adaptive_scipy)
+    with pytest.raises(AssertionError):
+        check.otsu_threshold(lambda image: np.mean(image))
+    check.dilate(dilate_loops)
+    assert capfd.readouterr().err == ""
+
+
+RIGHT_VARIANTS = {
+    "threshold": THRESHOLD_RIGHT,
+    "otsu_threshold": OTSU_RIGHT,
+    "adaptive_threshold": ADAPTIVE_RIGHT,
+    "dilate": DILATE_RIGHT,
+    "erode": ERODE_RIGHT,
+    "opening": OPENING_RIGHT,
+    "closing": CLOSING_RIGHT,
+    "bounding_boxes": BOXES_RIGHT,
+}
+
+
+def test_a_learner_who_mutates_its_input_cannot_change_the_lecture_data():
+    """The check hands out copies: a slip that overwrites its input fails, and the next run
+    still sees the lecture's shape."""
+    before = m.LECTURE_SHAPE.copy(), m.DIAGONAL_EXAMPLE.copy()
+    fails_with("dilate", dilate_in_place, "changed its input array in place")
+    fails_with("bounding_boxes", boxes_consumes_its_input, "changed its input array in place")
+    assert np.array_equal(m.LECTURE_SHAPE, before[0]) and np.array_equal(m.DIAGONAL_EXAMPLE, before[1])
+    check.dilate(dilate_loops)

@@ -12,6 +12,8 @@
 #
 # - binarise an image with a global threshold and say which side a pixel equal to the
 #   threshold goes to;
+# - stretch the contrast of a dull image by equalising its histogram, and explain why the
+#   cumulative histogram (the CDF) is the right mapping;
 # - compute Otsu's threshold from the histogram, and explain why "least variance inside
 #   the classes" and "most variance between them" pick the same threshold;
 # - say when a global threshold fails, and use the triangle method and adaptive
@@ -24,7 +26,14 @@
 # **Time:** about 2 hours. **Graded exercises:** 8 (`threshold`, `otsu_threshold`,
 # `adaptive_threshold`, `dilate`, `erode`, `opening`, `closing`, `bounding_boxes`).
 # Each has a check you can run as often as you like; stuck? run `check.NAME.hint()` in a
-# new cell, once per hint.
+# new cell, once per hint: first the idea, then the formula, then code that gives the answer
+# away.
+#
+# Each exercise ends with a **Contract** line: exactly what its check tests, beyond the
+# example. Three rules hold for every exercise of the course's numpy chapters: your function
+# never modifies its inputs (the notebook's next cells still need them), it gives the same
+# answer when called twice with the same inputs, and counts and pixel indices are ints
+# (`3`, not `3.0`).
 
 # %%
 import matplotlib.pyplot as plt
@@ -71,6 +80,11 @@ print("tiny >= 100 (not our convention):\n", tiny >= 100)
 # - **Output:** a boolean array of the image's shape, `True` where `image > t` (strictly).
 # - **Example:** `threshold(np.array([[99, 100, 101]]), 100)` returns
 #   `array([[False, False,  True]])`.
+# - **Contract:** `image` may be uint8, uint16, int, float32 or float64, with any range (its
+#   maximum need not be 255), and may be a non-contiguous view; `t` an int, a float or a
+#   numpy scalar, on the image's own scale. The result is a numpy array of dtype `bool`
+#   with the image's shape: 0/1 numbers and lists are rejected, because the notebook flips
+#   binary images with `~`. `image` is not modified.
 #
 # Stuck? `check.threshold.hint()`.
 
@@ -128,10 +142,114 @@ plt.show()
 # So some paper is darker than some ink. With `t = 100` the faint letters on the right
 # are lost (their ink is brighter than 100) and the paper in the dim bottom-left corner
 # turns black; raising `t` brings the right-hand letters back but blackens more and more
-# of the left. We come back to this in section 4; first, a way to choose `t`
-# automatically.
+# of the left. We come back to this in section 5. First, two more things the histogram is
+# good for: stretching the contrast of a dull image, and choosing `t` automatically.
 #
-# ## 2. Otsu's threshold, from the histogram
+# ## 2. Histogram equalisation
+#
+# The lecture shows its filtered images twice: as computed, and after **histogram
+# equalisation**, where faint structure suddenly becomes visible. A dull image uses only
+# a narrow band of grey levels; equalisation spreads them out so that every level is used
+# about equally often.
+#
+# The tool is the **cumulative histogram**, or CDF: for each grey level `v`, the fraction
+# of pixels that are at most `v`,
+#
+# $$\text{cdf}(v) = \frac{1}{N} \sum_{u \le v} h(u),$$
+#
+# where `h(u)` counts the pixels of level `u` and `N` is the number of pixels. It rises
+# from about 0 to exactly 1, steeply where many pixels sit and flatly where few do.
+# Equalisation replaces every pixel by the CDF of its own level, `out = cdf(image)`:
+# a crowded band of levels, where the CDF is steep, is stretched over a wide range of
+# outputs, and empty stretches of levels are squeezed. Afterwards a fraction `q` of the
+# pixels lies below output `q`, for every `q`: the CDF of the result is (nearly) a straight
+# line and its histogram (nearly) flat. It cannot be perfectly flat, because pixels of the
+# same level all go to the same output.
+#
+# For a uint8 image that is three lines of numpy: count, accumulate, look up.
+
+# %%
+from skimage import exposure
+
+
+def equalise(image):
+    """Histogram equalisation of a uint8 image: every pixel becomes the CDF of its level (0…1)."""
+    counts = np.bincount(image.ravel(), minlength=256)  # h(v) for v = 0 … 255
+    cdf = np.cumsum(counts) / image.size                # fraction of pixels ≤ v
+    return cdf[image]                                   # look every pixel's level up
+
+
+moon = sample_image("moon")
+moon_equalised = equalise(moon)
+print("largest difference from skimage.exposure.equalize_hist:",
+      np.abs(moon_equalised - exposure.equalize_hist(moon)).max())
+print(f"the moon's middle 98% of pixels use grey levels {np.percentile(moon, 1):.0f} to "
+      f"{np.percentile(moon, 99):.0f}; after equalisation {255 * np.percentile(moon_equalised, 1):.0f} "
+      f"to {255 * np.percentile(moon_equalised, 99):.0f}")
+
+# %% [markdown]
+# Our three lines and scikit-image's `exposure.equalize_hist` agree exactly (for integer
+# images it uses one bin per grey level and returns the CDF as a float in 0…1, as ours
+# does). The figure shows the moon before and after, each with its histogram and its CDF
+# (red, right-hand axis).
+
+# %%
+fig, axes = plt.subplots(2, 2, figsize=(11, 7.4), gridspec_kw={"width_ratios": [1, 1.5]})
+for row, (title, picture) in enumerate([("the moon (low contrast)", moon),
+                                        ("equalised: out = cdf(image)", np.round(255 * moon_equalised).astype(np.uint8))]):
+    axes[row, 0].imshow(picture, cmap="gray", vmin=0, vmax=255)
+    axes[row, 0].set_title(title)
+    axes[row, 0].axis("off")
+    counts = np.bincount(picture.ravel(), minlength=256)
+    axes[row, 1].bar(np.arange(256), counts, width=1.0, color="0.5")
+    axes[row, 1].set_xlim(-1, 256)
+    axes[row, 1].set_xlabel("grey level")
+    axes[row, 1].set_ylabel("pixels")
+    axes[row, 1].set_title(f"histogram and CDF of {'the equalised image' if row else 'the moon'}")
+    cdf_axis = axes[row, 1].twinx()
+    cdf_axis.plot(np.arange(256), np.cumsum(counts) / picture.size, color="tab:red", linewidth=2)
+    cdf_axis.set_ylim(0, 1.02)
+    cdf_axis.set_ylabel("CDF (fraction ≤ level)", color="tab:red")
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# Before: nearly all pixels crowd into a band of grey levels, and the CDF climbs steeply
+# across that band. After: the same pixels spread over the whole range, the bars (each
+# one old grey level, moved) stand apart with gaps between them, and the CDF is close to
+# the diagonal. Craters and ridges that were a uniform grey now stand out.
+#
+# This is also why the lecture equalises its filter outputs before showing them. An edge
+# detector's response is near zero almost everywhere and large only on a few strong
+# edges; displayed linearly, the weak edges disappear into black. Equalisation gives the
+# many small responses most of the grey scale:
+
+# %%
+laplacian = np.array([[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]])  # the lecture's edge detection filter
+camera_small = sample_image("camera")[::2, ::2].astype(float)
+response = np.abs(ndi.correlate(camera_small, laplacian, mode="nearest"))
+response_uint8 = np.round(255 * response / response.max()).astype(np.uint8)
+fig, axes = plt.subplots(1, 2, figsize=(10, 5))
+axes[0].imshow(response_uint8, cmap="gray", vmin=0, vmax=255)
+axes[0].set_title("|edge detection|, scaled linearly to 0…255")
+axes[1].imshow(equalise(response_uint8), cmap="gray", vmin=0, vmax=1)
+axes[1].set_title("the same response, histogram equalised")
+for ax in axes:
+    ax.axis("off")
+plt.tight_layout()
+plt.show()
+print(f"{np.mean(response_uint8 < 26):.0%} of the linear response is darker than 10% grey")
+
+# %% [markdown]
+# The outline of the camera-man, the tripod and the buildings, barely visible on the
+# left, is plain on the right. Equalisation does not know edges from noise, though: the
+# sky's tiny responses are lifted just as much, and become a visible speckle.
+#
+# Equalisation is a contrast tool for looking at images. It changes every grey level, so
+# it is not a way to binarise: a threshold still has to be chosen, now on the equalised
+# levels. That choice is next.
+#
+# ## 3. Otsu's threshold, from the histogram
 #
 # Otsu's method assumes the pixels come in two classes, dark and bright, and picks the
 # threshold that separates them best. For a candidate `t`:
@@ -224,6 +342,11 @@ plt.show()
 #   `skimage.filters.threshold_otsu(image)` for integer images; for float images it may
 #   be off by at most one bin, `(image.max() - image.min()) / 256`.
 # - **Example:** `otsu_threshold(small)` for the 12-pixel image above returns `60`.
+# - **Contract:** integer images (uint8, uint16, int; any range, e.g. a 12-bit image up to
+#   4095) must give exactly scikit-image's grey level (or another whole level that splits
+#   the pixels the same way); float images (float32 or float64, any range) must be within
+#   one bin width of it. The result is one number (an int or a float); the image may be a
+#   non-contiguous view and is not modified.
 #
 # Write it yourself from the histogram (do not call `threshold_otsu`; the check compares
 # with it). `np.cumsum` gives all the class sizes and sums at once. Stuck?
@@ -292,7 +415,7 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# ## 3. The triangle threshold
+# ## 4. The triangle threshold
 #
 # The lecture's second automatic method suits histograms with **one** big peak and a
 # long tail, such as a page that is mostly paper with a little ink. Draw a straight line
@@ -339,7 +462,7 @@ plt.show()
 # histogram no longer knows *where* a pixel was. For uneven lighting we need a
 # threshold that changes across the image.
 #
-# ## 4. Adaptive (local) thresholds
+# ## 5. Adaptive (local) thresholds
 #
 # An adaptive threshold compares every pixel with its **neighbourhood** rather than with
 # the whole image. For each pixel take the `block_size × block_size` window centred on
@@ -392,11 +515,16 @@ plt.show()
 # - **Output:** a boolean image, `True` where `image > local_mean - offset`, with the
 #   local mean defined as above; the same as
 #   `image > skimage.filters.threshold_local(image, block_size, method, offset=offset)`.
-#   An even `block_size` or another `method` raises `ValueError`.
+#   A `block_size` that is even or below 1, or another `method`, raises `ValueError`.
 # - **Example:** for `x = np.array([[10, 50, 20, 80, 30]])`,
 #   `adaptive_threshold(x, 3, 0, "mean")` returns `[[False, True, False, True, False]]`:
 #   the local means are 23.3, 26.7, 50, 43.3, 46.7 (reflection makes the edge pixels
 #   count twice in their own windows), and only 50 and 80 are above theirs.
+# - **Contract:** `image` may be uint8, uint16, float32 or float64 (any range), possibly a
+#   non-contiguous view. The result is a `bool` array of the image's shape. Pixels within
+#   float32 rounding of their local threshold may go either way, so computing the local
+#   mean in float32 is fine. `block_size = 4` or `-3`, and `method = "median"`, raise
+#   `ValueError`. The image is not modified.
 #
 # Stuck? `check.adaptive_threshold.hint()`.
 
@@ -404,8 +532,8 @@ plt.show()
 def adaptive_threshold(image, block_size, offset, method):
     """Binary image: True where a pixel is brighter than its local (mean or Gaussian) mean − offset."""
     ### BEGIN SOLUTION
-    if block_size % 2 == 0:
-        raise ValueError(f"block_size must be odd, got {block_size}")
+    if block_size < 1 or block_size % 2 == 0:
+        raise ValueError(f"block_size must be a positive odd number, got {block_size}")
     image = np.asarray(image, dtype=float)
     if method == "mean":
         local = ndi.uniform_filter(image, size=block_size, mode="reflect")
@@ -453,7 +581,7 @@ plt.show()
 # (too small) against broken thin strokes (too large). The few specks and the broken
 # rule lines that are left are a job for morphology.
 #
-# ## 5. Morphology: probing with a structuring element
+# ## 6. Morphology: probing with a structuring element
 #
 # Morphological operations are the logical (AND / OR) cousins of filtering. They work on
 # binary images and change the *shape* of the foreground. Instead of a kernel of
@@ -548,12 +676,18 @@ print("erosion:\n", eroded_by_hand.astype(int))
 #
 # ### Exercise 4 · `dilate(binary, footprint)`
 #
-# - **Input:** `binary`, a 2-D array of booleans or 0/1 numbers; `footprint`, a 2-D 0/1
-#   (or boolean) array with odd sides, origin at its centre.
+# - **Input:** `binary`, a 2-D array where every nonzero pixel is foreground (booleans,
+#   0/1 or 0/255 numbers); `footprint`, a 2-D array of 0/1 integers or booleans with odd
+#   sides, origin at its centre.
 # - **Output:** a boolean array of the same shape: `True` where the footprint centred on
 #   the pixel **hits** (or fits) the foreground; pixels outside the image are background.
 #   A footprint with an even side raises `ValueError`.
 # - **Example:** `dilate(shape, cross)` gives the lecture's dilated shape printed above.
+# - **Contract:** `binary` may be booleans, 0/1 or 0/255 integers or 0.0/1.0 floats (a
+#   0/255 mask is what OpenCV and image files give), possibly a non-contiguous view;
+#   `footprint` booleans or 0/1 integers (beware: a 0/1 integer array used as an index
+#   picks whole rows, it does not select). The result is a `bool` array of `binary`'s
+#   shape; a footprint with an even side raises `ValueError`. Neither input is modified.
 #
 # Stuck? `check.dilate.hint()`.
 
@@ -594,6 +728,8 @@ assert np.array_equal(dilate(_ink, _disk), ndi.binary_dilation(_ink, _disk.astyp
 #   along the border (within half a footprint). An even side raises `ValueError`.
 # - **Example:** `erode(shape, cross)` keeps only pixel (2, 2); `erode(np.ones((4, 5)),
 #   np.ones((3, 3)))` keeps the inner 2×3 block.
+# - **Contract:** as for `dilate`: any binary form (booleans, 0/1, 0/255, 0.0/1.0, views),
+#   a `bool` result of `binary`'s shape, `ValueError` for an even side, inputs unchanged.
 #
 # Stuck? `check.erode.hint()`.
 
@@ -679,7 +815,7 @@ print("objects in the bottom drawing before the 5×5 erosion:", measure.label(sh
 # two disks come apart, which is how erosion separates touching objects. Every object
 # also grew or shrank, which the next two operations repair.
 #
-# ## 6. Opening and closing
+# ## 7. Opening and closing
 #
 # Dilation and erosion change the size of everything. Combined, they undo each other's
 # size change and keep only their cleaning effect:
@@ -704,6 +840,8 @@ print("objects in the bottom drawing before the 5×5 erosion:", measure.label(sh
 # - **Example:** a 3×10 bar with a speck above it: `opening` with a 3×3 square returns
 #   the bar without the speck; the same bar with a one-pixel gap: `closing` returns the
 #   bar whole.
+# - **Contract** (both): the same input forms as `dilate` (booleans, 0/1, 0/255, 0.0/1.0,
+#   views); a `bool` result of `binary`'s shape; inputs unchanged.
 #
 # Stuck? `check.opening.hint()`, `check.closing.hint()`.
 
@@ -803,7 +941,7 @@ for name, footprint in [("cross", cross), ("5×5 disk", disk5), ("7×1 line", ve
           "| closing", np.array_equal(closing(ink, footprint), ndi.binary_closing(ink, footprint)))
 
 # %% [markdown]
-# ## 7. Edges and contours: from pixels to outlines
+# ## 8. Edges and contours: from pixels to outlines
 #
 # The lecture ends its image-processing part with two classic tools that lead into text
 # detection.
@@ -840,7 +978,7 @@ plt.show()
 # (or a few touching letters) each. A contour is a detailed outline; for text detection a
 # box is enough, and boxes come from connected components.
 #
-# ## 8. Connected components and bounding boxes
+# ## 9. Connected components and bounding boxes
 #
 # A **connected component** is a set of foreground pixels you can walk between, step by
 # step, without leaving the foreground. What counts as a step?
@@ -891,6 +1029,10 @@ print("labels with 8-connectivity:\n", measure.label(diagonal, connectivity=2))
 #   image gives `[]`.
 # - **Example:** `bounding_boxes(diagonal)` returns
 #   `[(0, 0, 2, 2), (0, 4, 1, 6), (2, 3, 4, 6), (3, 0, 4, 2)]`.
+# - **Contract:** `binary` may be booleans, 0/1 or 0/255 integers or 0.0/1.0 floats,
+#   possibly a non-contiguous view. The result is a list of tuples of 4 ints (Python or
+#   numpy integers; not floats such as `2.0`, not lists, not a numpy array), sorted; `[]`
+#   for an empty image. `binary` is not modified.
 #
 # Use `measure.label(binary, connectivity=2)` to find the components, then work out each
 # one's box with numpy (`np.nonzero` gives the rows and columns of its pixels). Stuck?
@@ -921,7 +1063,7 @@ assert sorted(_got) == _expected and [box[:2] for box in _got] == [box[:2] for b
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ## 9. Text detection on the page
+# ## 10. Text detection on the page
 #
 # Everything together, as in the lecture's classical detectors. "Connected component
 # analysis (thresholding first)":
