@@ -20,7 +20,14 @@
 # **Time:** about 60 minutes. **Graded exercises:** 8 (`conv_params`, `dense_params`,
 # `summarize`, and the exercise's `part_a_feature_map`, `part_a_read`, `part_b_relu_pool`,
 # `part_c_total_params`, `part_d_same_conv`). Each has a check you can run as often as you
-# like; stuck? run `check.NAME.hint()` in a new cell, once per hint.
+# like; stuck? run `check.NAME.hint()` in a new cell, once per hint: first the idea, then
+# the formula, then code that gives the answer away.
+#
+# Each exercise ends with a **Contract** line: exactly what its check tests, beyond the
+# example. Three rules hold for all of them: your function never modifies its inputs
+# (lists included), it gives the same answer when called twice with the same inputs, and
+# counts are ints: a parameter count of `448.0` is rejected, because a float cannot be a
+# size, an index or a padding in numpy.
 
 # %%
 from autograder import check  # first: it also keeps TensorFlow's start-up log quiet
@@ -68,6 +75,8 @@ for image_shape in [(32, 32, 3), (1000, 1000, 3), (None, None, 3)]:
 #   `c_out` (positive ints).
 # - **Output:** the number of trainable parameters, weights plus biases, as an int.
 # - **Example:** `conv_params(3, 3, 16)` returns `448`; `conv_params(5, 3, 8)` returns `608`.
+# - **Contract:** the result is an `int` (Python or numpy integer; `448.0` is rejected).
+#   An `f`, `c_in` or `c_out` below 1 raises `ValueError`.
 #
 # Stuck? `check.conv_params.hint()`.
 
@@ -75,6 +84,8 @@ for image_shape in [(32, 32, 3), (1000, 1000, 3), (None, None, 3)]:
 def conv_params(f, c_in, c_out):
     """Weights plus biases of a convolution layer with c_out filters of size f×f×c_in."""
     ### BEGIN SOLUTION
+    if min(f, c_in, c_out) < 1:
+        raise ValueError(f"f, c_in and c_out must be at least 1, got {f}, {c_in}, {c_out}")
     return f * f * c_in * c_out + c_out
     ### END SOLUTION
 
@@ -98,6 +109,24 @@ for name, f, c_in, c_out in [("CONV 1 of the 64×64 network", 3, 3, 8), ("CONV 2
     print(f"{name:>28}: {formula:<16} = {conv_params(f, c_in, c_out):>6,}")
 
 # %% [markdown]
+# ### A slip in the lecture: "8 filters 3×3 = 72 weights"
+#
+# One of the lecture decks (seed 002) counts the weights of a layer with 8 filters of
+# size 3×3 as "3 × 3 (filter size) × 8 (number of filters) = 72 weights". That counts one
+# 3×3 slice per filter, as if the input had one channel, and leaves out the biases. A
+# filter has one 3×3 slice **per input channel**, and one bias: the right count is
+# 3·3·c_in·8 + 8.
+
+# %%
+print("the slide:                       3·3·8 =", 3 * 3 * 8, "weights")
+for c_in, what in [(1, "a grey image"), (3, "an RGB image"), (16, "16 feature maps")]:
+    print(f"on {what:<16} (c_in = {c_in:>2}): 3·3·{c_in}·8 + 8 = {conv_params(3, c_in, 8):>5} parameters "
+          f"({3 * 3 * c_in * 8} weights + 8 biases)")
+
+# %% [markdown]
+# The 72 is right only for the weights of a layer on a one-channel input; with its biases
+# that layer has 80 parameters, and on a colour image 224.
+#
 # ## 2. Parameters of a fully connected layer
 #
 # A fully connected (dense) layer joins every input to every unit: `n_in × n_out` weights
@@ -109,6 +138,8 @@ for name, f, c_in, c_out in [("CONV 1 of the 64×64 network", 3, 3, 8), ("CONV 2
 # - **Input:** the number of inputs `n_in` and of units `n_out` (positive ints).
 # - **Output:** weights plus biases, as an int.
 # - **Example:** `dense_params(400, 120)` returns `48120`.
+# - **Contract:** the same check as chapter 01's: the result must be the whole number
+#   `n_in·n_out + n_out` (return an int, as `conv_params` does).
 #
 # Stuck? `check.dense_params.hint()`.
 
@@ -265,10 +296,18 @@ lenet = [
 # - **Output:** a list with one row per layer (no row for the input), each row a tuple
 #   `(shape, size, params)`: the layer's output shape as a tuple of ints, its size (the
 #   product of the shape) and its number of parameters, both ints. A layer of any other
-#   kind raises `ValueError`. You may assume every `"dense"` layer comes after a
+#   kind raises `ValueError`, and so does a convolution or pooling window that does not
+#   fit in its (padded) input. You may assume every `"dense"` layer comes after a
 #   `"flatten"` or another `"dense"` layer.
 # - **Example:** `summarize((32, 32, 3), [("conv", 5, 1, 0, 8), ("pool", 2, 2)])` returns
 #   `[((28, 28, 8), 6272, 608), ((14, 14, 8), 1568, 0)]`.
+# - **Contract:** rows are tuples `(shape, size, params)`; `shape` is a tuple of ints, and
+#   a flat activation is written `(120,)` as in Keras (not the lecture's 120×1, not a
+#   list); `size` and `params` are ints (`608.0` is rejected). The result must match
+#   Keras' own shapes and counts on random networks with non-square inputs, padding and
+#   strides that do not divide evenly. `("dropout", 0.5)`, a 7×7 filter on a 6×6 input
+#   and a 4×4 pooling window on a 3×3 map raise `ValueError`. The `layers` list is not
+#   modified (no `.pop()`), and a second call gives the same rows.
 #
 # Use your `conv_params` and `dense_params`. Stuck? `check.summarize.hint()`.
 
@@ -298,6 +337,8 @@ def summarize(input_shape, layers):
             params = dense_params(int(np.prod(shape)), layer[1])
         else:
             raise ValueError(f"unknown layer kind {kind!r}: use 'conv', 'pool', 'flatten' or 'dense'")
+        if min(new_shape) < 1:
+            raise ValueError(f"layer {layer} does not fit its input of shape {shape}")
         rows.append((new_shape, int(np.prod(new_shape)), params))
         shape = new_shape
     return rows
@@ -432,6 +473,10 @@ print("input", exam_x.shape, " filter", exam_w.shape, " bias", exam_b)
 # - **Output:** the feature map, a float array of shape `(n_H − f + 1, n_W − f + 1)`: cross-correlation
 #   (no flip) over all channels, stride 1, no padding, plus `b`. No ReLU yet.
 # - **Example:** for the exercise's data the top-left value is 35.
+# - **Contract:** `x` and `w` may be ints, float64 or float32, and non-contiguous views;
+#   the result is a numpy float array (an int array is rejected) within float32 rounding
+#   of the exact sums. `x` and `w` are not modified. On the exercise's own data the
+#   feedback names a mistake but never prints the answer.
 #
 # Stuck? `check.part_a_feature_map.hint()`.
 
@@ -474,6 +519,9 @@ print(exam_map.astype(int))
 # - **Output:** the list of values at those positions, in the same order.
 # - **Example:** `part_a_read(np.array([[1, 2], [3, 4]]), [(2, 1)])` returns `[2]`
 #   (2nd column, 1st row).
+# - **Contract:** the result is a list (a tuple or 1-D array is fine too) of the values,
+#   in the order of `positions`; the map may hold ints or floats and be a view. Neither
+#   the map nor the `positions` list is modified (no `.sort()` or `.pop()` on it).
 #
 # Stuck? `check.part_a_read.hint()`.
 
@@ -499,15 +547,21 @@ for (column, row), value in zip(asked, part_a_read(exam_map, asked)):
 # %% [markdown]
 # ### Part b: ReLU, then max pooling
 #
-# The question then gives a (different) 4×4 feature map as the input of the ReLU layer,
-# asks for a plot of ReLU, the rectified map, and the result of max pooling it with a
-# 2×2 window and stride 1 (so the output is ⌊(4 − 2) / 1⌋ + 1 = 3 on a side).
+# The question then gives a 4×4 feature map as the input of the ReLU layer, and asks for a
+# plot of ReLU, the rectified map, and the result of max pooling it with a 2×2 window and
+# stride 1 (so the output is ⌊(4 − 2) / 1⌋ + 1 = 3 on a side). This map is **given
+# data**: it is not the map you computed in part a. Half of its 16 entries agree with
+# part a's map (35, 20, 1, −3, 7, 22, −2 and 22 sit in the same places), the other half
+# do not, so take it as the question states it.
 
 # %%
 exam_b_map = np.array([[35, 20, 20, 3],
                        [1, -1, 21, -3],
                        [21, 7, 15, 22],
                        [-2, 22, 22, 29]])
+same = exam_b_map == exam_map
+print(f"{same.sum()} of 16 entries equal part a's map; the given map differs at {(~same).sum()} places:")
+print(np.where(same, exam_b_map, 0).astype(int), "(0 where the two maps differ)")
 zs = np.linspace(-5, 5, 101)
 fig, ax = plt.subplots(figsize=(4.5, 3))
 ax.plot(zs, np.maximum(zs, 0), linewidth=2.5)
@@ -526,6 +580,9 @@ plt.show()
 #   after max pooling with a 2×2 window and stride 1 (shape one smaller in each direction).
 # - **Example:** `part_b_relu_pool(np.array([[1, -2], [-3, 4]]))` returns
 #   `(array([[1, 0], [0, 4]]), array([[4]]))`.
+# - **Contract:** both results are numpy arrays (lists are rejected), of any numeric
+#   dtype, within float32 rounding; the map may be ints, float64 or float32, or a view,
+#   and is not modified (no `feature_map[feature_map < 0] = 0` on the caller's array).
 #
 # Stuck? `check.part_b_relu_pool.hint()`.
 
@@ -572,6 +629,8 @@ print("pooled feature map (2×2, stride 1):\n", pooled)
 # - **Example** of the same kind of count, for a different network: a 5×5×1 input, one 3×3
 #   filter, ReLU, 2×2 max pooling with stride 1, flattening and 10 neurons has
 #   (3·3·1 + 1) + 0 + 0 + (2·2·1·10 + 10) = 10 + 50 = 60 parameters.
+# - **Contract:** the result is an `int` (`348.0` would be rejected, and so is every
+#   other number: the feedback names the likely slip without printing the answer).
 #
 # Stuck? `check.part_c_total_params.hint()`.
 
@@ -612,6 +671,8 @@ exam_total = print_table((6, 6, 3), exam_layers, ["conv 3×3×3, 1 filter (+ ReL
 # - **Output:** a tuple `(p, params)`: the padding per side of a stride-1 "same"
 #   convolution and the layer's number of parameters, both ints.
 # - **Example:** `part_d_same_conv((32, 32, 3), 3, 16)` returns `(1, 448)`.
+# - **Contract:** a tuple (or list) of two `int`s (`(3.0, 1184)` is rejected); an even
+#   `f` raises `ValueError`, as `same_padding` does in chapter 05.
 #
 # Stuck? `check.part_d_same_conv.hint()`.
 
@@ -619,6 +680,8 @@ exam_total = print_table((6, 6, 3), exam_layers, ["conv 3×3×3, 1 filter (+ ReL
 def part_d_same_conv(input_shape, f, c_out):
     """(padding per side, parameters) of a stride-1 'same' convolution layer."""
     ### BEGIN SOLUTION
+    if f < 1 or f % 2 == 0:
+        raise ValueError(f"f = {f}: a stride-1 'same' convolution needs a positive odd filter size")
     return (f - 1) // 2, conv_params(f, input_shape[2], c_out)
     ### END SOLUTION
 
@@ -645,7 +708,9 @@ print("Keras 'same':", tuple(same_layer.output_shape[1:]), "with", f"{same_layer
 # - Parameters are learned (weights, biases); hyperparameters are chosen (f, s, p, number
 #   of filters).
 # - A convolution layer has `f·f·c_in·c_out + c_out` parameters, whatever the image size:
-#   3·3·3·16 + 16 = 448. A dense layer has `n_in·n_out + n_out`.
+#   3·3·3·16 + 16 = 448. Eight 3×3 filters are not "72 weights" but 3·3·c_in·8 + 8
+#   parameters (80 on a grey image, 224 on a colour one). A dense layer has
+#   `n_in·n_out + n_out`.
 # - Sparse connections and parameter sharing are why: a 5×5 filter on a 28×28 image needs
 #   26 parameters, a locally connected layer 14,976, a fully connected one 452,160.
 #   From 32×32×3 to 28×28×8: 608 for the convolution, 19,273,856 for a dense layer (the
@@ -655,7 +720,8 @@ print("Keras 'same':", tuple(same_layer.output_shape[1:]), "with", f"{same_layer
 #   Keras' `model.summary()` confirms, most of them in the first FC layer.
 # - Pooling, flattening and activations have no parameters.
 # - The exercise: one 3×3×3 filter on a 6×6×3 input gives a 4×4 map, whose values are read
-#   as (column, row) counted from 1; ReLU and 2×2 stride-1 pooling leave 3×3; the total
+#   as (column, row) counted from 1; part b's map is given data (it shares half its entries
+#   with part a's), and ReLU and 2×2 stride-1 pooling leave 3×3; the total
 #   counts every bias, the given `b = 7` included; a "same" layer needs `p = (f − 1) / 2`
 #   and its parameters do not depend on the image size. Your functions printed every
 #   value above.
