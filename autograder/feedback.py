@@ -6,6 +6,14 @@ candidate can misbehave (not written yet, raising, warning, running too long) in
 oracle through :func:`expect_array` or :func:`expect_value`; both name a known mistake
 when the wrong answer matches one of the catalogue of typical errors.
 
+How close is close enough? A right answer differs from the oracle only by the rounding of
+floating-point arithmetic, and that rounding grows with the precision the learner used
+(float32 or float64) and with the size of the numbers that were added up, not with the
+size of the result: a sum of large terms that cancel to nearly 0 carries the rounding of
+the large terms. :class:`Tolerance` (and the ``scale=`` and ``terms=`` arguments of
+:func:`expect_array` and :func:`expect_value`) turns that into a bound per element, so that
+float32 arithmetic passes everywhere and no real mistake hides inside the bound.
+
 Nothing here writes to stderr: nbgrader scores any test cell with stderr output as 0.
 """
 
@@ -17,6 +25,7 @@ import numbers
 import re
 import threading
 import warnings
+from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 import numpy as np
@@ -146,20 +155,77 @@ def quiet():
         yield
 
 
+class _Opaque:
+    """Stands in for an argument that :func:`call` does not inspect (a model, a generator)."""
+
+
+_OPAQUE = _Opaque()
+
+
+def _snapshot(value: Any) -> Any:
+    """A copy of ``value`` to compare against after the call: arrays, and lists, tuples and
+    dicts of them (nested), are copied; numbers and strings are immutable; anything else is
+    not inspected."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, list):
+        return [_snapshot(item) for item in value]
+    if isinstance(value, tuple):
+        return tuple(_snapshot(item) for item in value)
+    if isinstance(value, dict):
+        return {key: _snapshot(item) for key, item in value.items()}
+    if value is None or isinstance(value, (numbers.Number, str, bytes, np.generic)):
+        return value
+    return _OPAQUE
+
+
+def _unchanged(value: Any, snapshot: Any) -> bool:
+    """True when ``value`` still equals the ``snapshot`` taken before the call (NaN equals NaN)."""
+    if snapshot is _OPAQUE:
+        return True
+    if isinstance(snapshot, np.ndarray):
+        return (isinstance(value, np.ndarray) and value.shape == snapshot.shape
+                and value.dtype == snapshot.dtype and np.array_equal(value, snapshot, equal_nan=True))
+    if isinstance(snapshot, (list, tuple)):
+        kind = list if isinstance(snapshot, list) else tuple
+        return (isinstance(value, kind) and len(value) == len(snapshot)
+                and all(_unchanged(v, s) for v, s in zip(value, snapshot)))
+    if isinstance(snapshot, dict):
+        return (isinstance(value, dict) and value.keys() == snapshot.keys()
+                and all(_unchanged(value[k], snapshot[k]) for k in snapshot))
+    if type(value) is not type(snapshot):
+        return False
+    if isinstance(snapshot, numbers.Number) and snapshot != snapshot:  # NaN
+        return value != value
+    return bool(value == snapshot)
+
+
+def _changed_input_message(where: str, value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return (f"{where} changed its input array in place. Work on a copy "
+                f"(for example `image = image.astype(float)`) so the caller's data stays intact.")
+    kind = type(value).__name__
+    return (f"{where} changed its input {kind} in place (append, pop, insert, sort, or assigning "
+            f"to its items). Work on a copy (`values = list(values)` or `np.array(values)`) so "
+            f"the caller's {kind} stays intact: the notebook's next cell uses it again.")
+
+
 def call(func: Callable, *args: Any, name: str | None = None,
          timeout: float = DEFAULT_TIMEOUT_S, **kwargs: Any) -> Any:
     """Call the learner's ``func(*args, **kwargs)`` and return its result.
 
     Raises :class:`CheckFailure` with a plain-language message when the function is not
-    written yet, raises, runs longer than ``timeout`` seconds, or modifies its inputs.
+    written yet, raises, runs longer than ``timeout`` seconds, or modifies its inputs:
+    arrays, and lists, tuples and dicts of numbers or arrays, are compared with a copy
+    taken before the call.
     """
     name = name or getattr(func, "__name__", "your function")
     where = signature(name, *args, **kwargs)
     if not callable(func):
         fail(f"Expected a function for `{name}`, got {describe(func)}. "
              f"Pass the function itself: check.{name}({name}), without parentheses after it.")
-    originals = [a for a in args if isinstance(a, np.ndarray)]
-    copies = [a.copy() for a in originals]
+    inputs = list(args) + list(kwargs.values())
+    before = [_snapshot(value) for value in inputs]
     try:
         with quiet(), _time_limit(timeout):
             result = func(*args, **kwargs)
@@ -172,22 +238,98 @@ def call(func: Callable, *args: Any, name: str | None = None,
         raise
     except Exception as error:  # the learner's bug, reported without the traceback
         fail(f"{where} raised {type(error).__name__}: {error}")
-    for original, copy in zip(originals, copies):
-        if original.shape != copy.shape or not np.array_equal(original, copy, equal_nan=True):
-            fail(f"{where} changed its input array in place. Work on a copy "
-                 f"(for example `image = image.astype(float)`) so the caller's data stays intact.")
+    for value, snapshot in zip(inputs, before):
+        if not _unchanged(value, snapshot):
+            fail(_changed_input_message(where, value))
     return result
 
 
+def same_result(first: Any, second: Any) -> bool:
+    """True when two results of the same call are identical (arrays and nested lists
+    element by element, NaN equal to NaN). Objects :func:`call` does not inspect count as equal."""
+    if first is _OPAQUE or second is _OPAQUE:
+        return True
+    if isinstance(first, (np.ndarray, list, tuple)) or isinstance(second, (np.ndarray, list, tuple)):
+        try:
+            with quiet():
+                a, b = np.asarray(first), np.asarray(second)
+        except ValueError:  # ragged: compare as Python objects
+            return type(first) is type(second) and len(first) == len(second) and \
+                all(same_result(x, y) for x, y in zip(first, second))
+        if a.shape != b.shape:
+            return False
+        if a.dtype == object or b.dtype == object:
+            return all(same_result(x, y) for x, y in zip(a.ravel(), b.ravel()))
+        numeric = np.issubdtype(a.dtype, np.number) and np.issubdtype(b.dtype, np.number)
+        return bool(np.array_equal(a, b, equal_nan=numeric))
+    if isinstance(first, float) and isinstance(second, float) and first != first:
+        return second != second
+    try:
+        return bool(first == second)
+    except Exception:
+        return first is second
+
+
+def call_repeatably(func: Callable, *args: Any, name: str | None = None,
+                    timeout: float = DEFAULT_TIMEOUT_S, **kwargs: Any) -> Any:
+    """:func:`call` twice with the very same argument objects; return the first result.
+
+    Fails when the second call gives another answer (results that are arrays, numbers,
+    strings, or lists, tuples and dicts of them; other objects, such as models, are not
+    compared): a function that keeps something between calls (a global, a default
+    argument such as ``out=[]``) or uses up its input breaks the notebook's next cell,
+    which calls it again.
+    """
+    first = call(func, *args, name=name, timeout=timeout, **kwargs)
+    kept = _snapshot(first)  # the second call may change an object the first one returned
+    second = call(func, *args, name=name, timeout=timeout, **kwargs)
+    if kept is not _OPAQUE and not same_result(kept, second):
+        where = signature(name or getattr(func, "__name__", "your function"), *args, **kwargs)
+        fail(f"{where} gave a different result when it was called a second time with the same "
+             f"inputs.\n  first call:  {show(_as_shown(kept))}\n  second call: {show(_as_shown(second))}\n"
+             f"  A function must not keep anything between calls: look for a global variable "
+             f"it changes, or a default argument such as `out=[]` that grows.")
+    return first
+
+
+def _as_shown(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        try:
+            with quiet():
+                array = np.asarray(value)
+            if array.dtype != object:
+                return array
+        except ValueError:
+            pass
+    return value
+
+
 def expect_raises(func: Callable, exception: type[BaseException], *args: Any,
-                  name: str | None = None, why: str = "", **kwargs: Any) -> None:
-    """Fail unless ``func(*args, **kwargs)`` raises ``exception`` (a clear error for bad input)."""
+                  name: str | None = None, why: str = "", mentioning: tuple[str, ...] = (),
+                  **kwargs: Any) -> None:
+    """Fail unless ``func(*args, **kwargs)`` raises ``exception`` (a clear error for bad input).
+
+    With ``mentioning``, the error's message must also contain at least one of those
+    words (case does not matter), so that it says what the contract says it says, e.g.
+    the mode that was asked for or the modes that exist.
+    """
     name = name or getattr(func, "__name__", "your function")
     where = signature(name, *args, **kwargs)
+    inputs = list(args) + list(kwargs.values())
+    before = [_snapshot(value) for value in inputs]
     try:
         with quiet(), _time_limit(DEFAULT_TIMEOUT_S):
             func(*args, **kwargs)
-    except exception:
+    except exception as error:
+        for value, snapshot in zip(inputs, before):
+            if not _unchanged(value, snapshot):
+                fail(_changed_input_message(where, value))
+        text = str(error)
+        if mentioning and not any(word.lower() in text.lower() for word in mentioning):
+            said = f"the message {text!r}" if text.strip() else "an empty message"
+            fail(f"{where} raised {exception.__name__} with {said}, which does not say what is wrong. "
+                 f"Mention {' or '.join(repr(w) for w in mentioning)} in it, e.g. "
+                 f"raise {exception.__name__}(f\"... got {{...!r}}\"). {why}".strip())
         return
     except NotImplementedError:
         fail(f"`{name}` is not written yet: replace `raise NotImplementedError()` with your code.")
@@ -196,6 +338,33 @@ def expect_raises(func: Callable, exception: type[BaseException], *args: Any,
     except Exception as error:
         fail(f"{where} raised {type(error).__name__} ({error}); expected {exception.__name__}. {why}".strip())
     fail(f"{where} returned normally; expected it to raise {exception.__name__}. {why}".strip())
+
+
+def layout_dependent(func: Callable, args: tuple, kwargs: Mapping[str, Any],
+                     is_right: Callable[[Any], bool]) -> bool:
+    """True when some array argument is a view that is not C-contiguous (a slice with a
+    step, a transpose) and ``func`` gives a right answer (``is_right``) for contiguous copies
+    of the same arguments: the learner's code reads memory as if every array were laid out
+    row by row (strides computed from the shape, ``.data``, ``np.frombuffer``)."""
+    if not any(isinstance(a, np.ndarray) and not a.flags.c_contiguous for a in list(args) + list(kwargs.values())):
+        return False
+
+    def contiguous(value):
+        return np.ascontiguousarray(value) if isinstance(value, np.ndarray) else value
+
+    try:
+        with quiet(), _time_limit(DEFAULT_TIMEOUT_S):
+            result = func(*[contiguous(a) for a in args], **{k: contiguous(v) for k, v in kwargs.items()})
+        return bool(is_right(result))
+    except BaseException:  # noqa: BLE001 - any failure means: not explained by the layout
+        return False
+
+
+LAYOUT_MISTAKE = ("the code reads the array's memory as if it were laid out row by row: it is right on a "
+                  "contiguous copy but wrong on this view (a slice with a step, or a transpose). "
+                  "np.lib.stride_tricks.as_strided with strides computed from the shape, or .data and "
+                  "np.frombuffer, do that; use the array's own .strides, "
+                  "np.lib.stride_tricks.sliding_window_view, or np.ascontiguousarray(image) first")
 
 
 # ---------------------------------------------------------------------------------------
@@ -208,48 +377,161 @@ def to_array(got: Any, where: str) -> np.ndarray:
         array = got
     elif isinstance(got, (list, tuple)):
         try:
-            array = np.asarray(got)
+            with quiet():
+                array = np.asarray(got)
         except ValueError:
             fail(f"{where} returned a ragged {type(got).__name__}: rows of different lengths.")
     else:
-        fail(f"{where} returned {describe(got)}; expected a numpy array.")
+        extra = ""
+        if hasattr(got, "__array__"):
+            extra = " Convert it first: `np.asarray(result)`."
+        fail(f"{where} returned {describe(got)}; expected a numpy array.{extra}")
     if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
         fail(f"{where} returned {describe(array)}; expected numbers.")
+    if np.issubdtype(array.dtype, np.complexfloating):
+        fail(f"{where} returned {describe(array)}: complex numbers, where the result is real. "
+             f"If they come from an FFT, keep the real part: `np.real(result)`.")
     return array
 
 
+# ---------------------------------------------------------------------------------------
+# Tolerances that follow the arithmetic
+
+FLOAT32_EPS = float(np.finfo(np.float32).eps)  # 1.19e-07
+
+
+def precision(dtype: Any) -> float:
+    """The relative rounding step of the arithmetic behind a result of this dtype.
+
+    The machine epsilon of a floating dtype (float16: 9.8e-4), but never less than
+    float32's (1.2e-7): a float64 result may have been computed in float32 and converted,
+    and no mistake in this course changes a result by a few float32 steps. Integer and
+    bool results count as float32 too (their values are compared, whatever their type).
+    """
+    dtype = np.dtype(dtype)
+    if np.issubdtype(dtype, np.inexact):
+        return max(float(np.finfo(dtype).eps), FLOAT32_EPS)
+    return FLOAT32_EPS
+
+
+def rounding_error(dtype: Any, scale: Any, terms: int = 1) -> np.ndarray:
+    """How far a right result of dtype ``dtype`` may be from the exact value, per element:
+    ``precision(dtype) · (terms + 2) · |scale|``.
+
+    ``scale`` is the sum of the absolute values of the terms added up to make each
+    element (for a correlation: correlate |image| with |kernel|); ``terms`` is how many
+    there are. Adding ``terms`` numbers one after another rounds ``terms − 1`` times and
+    converting the two factors of each product rounds twice more, each time by at most
+    half an epsilon of the sum of |terms|; the bound allows twice that worst case. It
+    depends on the terms, not on the result: terms of ±1000 that cancel to 0.001 carry
+    the rounding of ±1000.
+    """
+    return precision(dtype) * (terms + 2) * np.abs(np.asarray(scale, dtype=float))
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """The largest accepted difference between a result and the oracle, per element:
+
+        |got − expected| ≤ atol + rtol · |expected| + rounding_error(dtype of got, scale, terms)
+
+    Without a ``scale`` it is numpy's ``allclose`` rule. With one, the bound follows the
+    rounding of the computation (see :func:`rounding_error`): float32 arithmetic passes,
+    and results whose terms are tiny get a tiny bound, so rounding them off or zeroing
+    small values does not pass. ``scale`` is a number or an array of the expected shape.
+    """
+    atol: float = 0.0
+    rtol: float = 0.0
+    scale: Any = None
+    terms: int = 1
+
+    @classmethod
+    def of(cls, atol: float | None = None, rtol: float | None = None, scale: Any = None,
+           terms: int = 1) -> "Tolerance":
+        """The tolerance :func:`expect_array` and :func:`expect_value` use: atol and rtol
+        default to 1e-6 without a scale (the old fixed rule) and to 0 with one."""
+        default = 1e-6 if scale is None else 0.0
+        return cls(default if atol is None else atol, default if rtol is None else rtol, scale, terms)
+
+    def bound(self, reference: Any, dtype: Any) -> Any:
+        """The bound for each element of ``reference`` (the oracle, or a mistake's answer)
+        when the learner's result has dtype ``dtype``."""
+        reference = np.asarray(reference, dtype=float)
+        with quiet():
+            bound = self.atol + self.rtol * np.abs(reference)
+        if self.scale is None:
+            return bound
+        scale = np.asarray(self.scale, dtype=float)
+        if scale.ndim and scale.shape != reference.shape:  # a mistake of another shape
+            scale = np.nanmax(scale) if scale.size else 0.0
+        return bound + rounding_error(dtype, scale, self.terms)
+
+    def close(self, got: Any, reference: Any) -> np.ndarray:
+        """Element-wise: is ``got`` within the bound of ``reference``? NaN matches NaN, an
+        infinity matches the same infinity."""
+        got = np.asarray(got)
+        g, r = got.astype(float), np.asarray(reference, dtype=float)
+        with quiet():
+            within = np.abs(g - r) <= self.bound(r, got.dtype)
+        return within | (np.isnan(g) & np.isnan(r)) | (np.isinf(r) & (g == r))
+
+    def matches(self, got: Any, reference: Any) -> bool:
+        """Same shape and every element close."""
+        got, reference = np.asarray(got), np.asarray(reference)
+        return got.shape == reference.shape and bool(np.all(self.close(got, reference)))
+
+
 def _matches(got: np.ndarray, candidate: np.ndarray, atol: float, rtol: float) -> bool:
-    return got.shape == candidate.shape and bool(
-        np.allclose(got.astype(float), candidate.astype(float), atol=atol, rtol=rtol, equal_nan=True))
+    return Tolerance(atol, rtol).matches(got, candidate)
 
 
 def name_mistake(got: Any, mistakes: Mapping[str, Any] | None, atol: float = 1e-6,
-                 rtol: float = 1e-6) -> str | None:
-    """Return the description of the first known mistake that ``got`` reproduces."""
+                 rtol: float = 1e-6, *, tolerance: Tolerance | None = None) -> str | None:
+    """Return the description of the first known mistake that ``got`` reproduces.
+
+    A mistake's answer may be an array, a number, or a function returning either (or None
+    when the mistake does not apply to this input). ``tolerance`` (else atol and rtol)
+    says how close counts as the same answer.
+    """
+    tolerance = tolerance or Tolerance(atol, rtol)
     for description, wrong in (mistakes or {}).items():
         try:
-            wrong = wrong() if callable(wrong) else wrong
+            with quiet():
+                wrong = wrong() if callable(wrong) else wrong
         except Exception:  # a mistake model that does not apply to this input
+            continue
+        if wrong is None:
             continue
         if isinstance(got, np.ndarray) or isinstance(wrong, np.ndarray):
             wrong_array = np.asarray(wrong)
-            if np.issubdtype(wrong_array.dtype, np.number) and _matches(np.asarray(got), wrong_array, atol, rtol):
+            got_array = np.asarray(got)
+            if np.issubdtype(wrong_array.dtype, np.number) and \
+                    (np.issubdtype(got_array.dtype, np.number) or got_array.dtype == bool) and \
+                    tolerance.matches(got_array, wrong_array):
                 return description
-        elif _same_value(got, wrong, atol, rtol):
+        elif _same_value(got, wrong, tolerance):
             return description
     return None
 
 
-def _same_value(got: Any, expected: Any, atol: float, rtol: float) -> bool:
-    if isinstance(expected, numbers.Number) and isinstance(got, numbers.Number) and not isinstance(got, bool):
-        return abs(float(got) - float(expected)) <= atol + rtol * abs(float(expected))
+def _same_value(got: Any, expected: Any, tolerance: Tolerance) -> bool:
+    """Two scalars: numbers within the tolerance (whole numbers exactly, however large),
+    anything else by ==."""
+    if isinstance(expected, numbers.Number) and isinstance(got, numbers.Number) and \
+            not isinstance(got, (bool, np.bool_)):
+        if isinstance(got, numbers.Integral) and isinstance(expected, numbers.Integral) and tolerance.scale is None:
+            return abs(int(got) - int(expected)) <= tolerance.atol + tolerance.rtol * abs(int(expected))
+        try:
+            got_array = np.asarray(got) if isinstance(got, np.generic) else np.asarray(float(got))
+            return bool(tolerance.close(got_array, float(expected)))
+        except (OverflowError, TypeError):
+            return False
     return got == expected
 
 
-def _first_difference(got: np.ndarray, expected: np.ndarray, atol: float, rtol: float,
+def _first_difference(got: np.ndarray, expected: np.ndarray, tolerance: Tolerance,
                       reveal: bool = True) -> str:
-    close = np.isclose(got.astype(float), expected.astype(float), atol=atol, rtol=rtol, equal_nan=True)
-    bad = np.argwhere(~close)
+    bad = np.argwhere(~tolerance.close(got, expected))
     index = tuple(int(i) for i in bad[0])
     if not reveal:
         return (f"{len(bad)} of {expected.size} values are wrong; the first at index {index}, "
@@ -258,10 +540,16 @@ def _first_difference(got: np.ndarray, expected: np.ndarray, atol: float, rtol: 
             f"expected {expected[index]:.6g}, got {got[index]:.6g}")
 
 
-def expect_array(got: Any, expected: np.ndarray, where: str, *, atol: float = 1e-6,
-                 rtol: float = 1e-6, mistakes: Mapping[str, Any] | None = None,
-                 reveal: bool = True) -> np.ndarray:
+def expect_array(got: Any, expected: np.ndarray, where: str, *, atol: float | None = None,
+                 rtol: float | None = None, scale: Any = None, terms: int = 1,
+                 mistakes: Mapping[str, Any] | None = None, reveal: bool = True) -> np.ndarray:
     """Fail unless ``got`` is an array (or list) equal to ``expected`` within tolerance.
+
+    The tolerance is :meth:`Tolerance.of` (atol, rtol, scale, terms): pass ``scale`` (the
+    sum of |terms| behind each element, a number or an array like ``expected``) and
+    ``terms`` (how many terms each element sums) to let it follow the rounding of the
+    computation and the dtype the learner returned; without a scale it is atol = rtol =
+    1e-6 relative to ``expected``.
 
     ``mistakes`` maps a description ("the kernel was not flipped") to the wrong answer that
     mistake produces (an array, or a function returning it); the first one that matches
@@ -270,20 +558,21 @@ def expect_array(got: Any, expected: np.ndarray, where: str, *, atol: float = 1e
     expected shape: for questions whose answer is one fixed array (an exam question),
     printing it would hand out the answer.
     """
+    tolerance = Tolerance.of(atol, rtol, scale, terms)
     array = to_array(got, where)
     expected = np.asarray(expected)
-    if array.shape == expected.shape and _matches(array, expected, atol, rtol):
+    if tolerance.matches(array, expected):
         return array
     lines = [f"{where} is not right."]
     if array.shape != expected.shape:
         lines.append(f"  expected shape {expected.shape}, got shape {array.shape}" if reveal else
                      f"  the shape {array.shape} is not the right shape")
     else:
-        lines.append("  " + _first_difference(array, expected, atol, rtol, reveal))
+        lines.append("  " + _first_difference(array, expected, tolerance, reveal))
     if reveal:
         lines.append(f"  expected: {show(expected)}")
     lines.append(f"  got:      {show(array)}")
-    mistake = name_mistake(array, mistakes, atol, rtol)
+    mistake = name_mistake(array, mistakes, tolerance=tolerance)
     if mistake:
         lines.append(f"  Likely mistake: {mistake}.")
     fail("\n".join(lines))
@@ -291,27 +580,33 @@ def expect_array(got: Any, expected: np.ndarray, where: str, *, atol: float = 1e
 
 
 def expect_value(got: Any, expected: Any, where: str, *, atol: float = 0.0, rtol: float = 0.0,
-                 integer: bool = False, mistakes: Mapping[str, Any] | None = None,
-                 reveal: bool = True) -> Any:
+                 scale: Any = None, terms: int = 1, integer: bool = False,
+                 mistakes: Mapping[str, Any] | None = None, reveal: bool = True) -> Any:
     """Fail unless the scalar ``got`` equals ``expected`` (within tolerance for floats).
 
-    With ``integer=True`` the answer must be a whole number (an int, numpy int, or a float
-    with no fractional part); counts of pixels or parameters are whole numbers. With
-    ``reveal=False`` the message does not print ``expected``: for questions whose answer is
-    one fixed number, printing it would hand out the answer.
+    The tolerance is atol + rtol·|expected|, plus, with a ``scale``, the rounding of the
+    computation (:func:`rounding_error`). With ``integer=True`` the answer must be a whole
+    number (an int, numpy int, or a float with no fractional part); counts of pixels or
+    parameters are whole numbers. With ``reveal=False`` the message does not print
+    ``expected``: for questions whose answer is one fixed number, printing it would hand
+    out the answer.
     """
+    tolerance = Tolerance(atol, rtol, scale, terms)
     if isinstance(got, np.ndarray) and got.ndim == 0:
-        got = got.item()
+        got = got[()]
     if isinstance(got, (bool, np.bool_)) or not isinstance(got, numbers.Number):
         fail(f"{where} returned {describe(got)}; expected a number.")
-    if integer and not (np.isfinite(float(got)) and float(got).is_integer()):
-        fail(f"{where} returned {got!r}, which is not a whole number. Counts are integers: "
+    shown = got.item() if isinstance(got, np.generic) else got
+    if isinstance(got, (complex, np.complexfloating)):
+        fail(f"{where} returned the complex number {shown!r}; expected a real number.")
+    if integer and not (isinstance(got, numbers.Integral) or (np.isfinite(float(got)) and float(got).is_integer())):
+        fail(f"{where} returned {shown!r}, which is not a whole number. Counts are integers: "
              f"use `//` rather than `/`, or int().")
-    if _same_value(got, expected, atol, rtol):
+    if _same_value(got, expected, tolerance):
         return got
-    message = (f"{where} returned {got!r}; expected {expected!r}." if reveal else
-               f"{where} returned {got!r}, which is not the right answer.")
-    mistake = name_mistake(got, mistakes, atol, rtol)
+    message = (f"{where} returned {shown!r}; expected {expected!r}." if reveal else
+               f"{where} returned {shown!r}, which is not the right answer.")
+    mistake = name_mistake(got, mistakes, tolerance=tolerance)
     if mistake:
         message += f"\n  Likely mistake: {mistake}."
     fail(message)
