@@ -72,7 +72,10 @@ def show(value: Any, max_size: int = 64) -> str:
     """Print a value compactly; large arrays are summarised instead of printed."""
     if isinstance(value, np.ndarray):
         if value.size <= max_size:
-            text = np.array2string(value, precision=4, suppress_small=True, max_line_width=88)
+            with quiet():
+                finite = np.abs(value[np.isfinite(value)]) if np.issubdtype(value.dtype, np.number) else np.zeros(0)
+            tiny = finite.size > 0 and 0 < finite.max() < 1e-3  # show 3e-06, not 0.
+            text = np.array2string(value, precision=4, suppress_small=not tiny, max_line_width=88)
             return text.replace("\n", "\n            ")
         return f"{describe(value)} (min {value.min():.4g}, max {value.max():.4g})"
     return repr(value)

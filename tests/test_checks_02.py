@@ -3,10 +3,11 @@ correct variant passes, every typical wrong variant fails with a message naming 
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy import signal
+from scipy import ndimage, signal
 
 from autograder import check
 from autograder.checks.convolution import (HORIZONTAL_EDGE_KERNEL, LECTURE_BINARY, LECTURE_F, LECTURE_G,
@@ -54,7 +55,31 @@ def correlate_list(image, kernel):
 
 
 def correlate_float32(image, kernel):
-    return correlate_windows(image, kernel).astype(np.float32)
+    """All arithmetic in float32: rounding at the size of the terms, not of the result."""
+    kernel = np.asarray(kernel, dtype=np.float32)
+    windows = sliding_window_view(np.asarray(image, dtype=np.float32), kernel.shape)
+    return np.einsum("ijkl,kl->ij", windows, kernel)
+
+
+def correlate_ndimage_cropped(image, kernel):
+    """scipy.ndimage puts the kernel's centre (index k // 2) on each pixel: crop to 'valid'."""
+    kh, kw = kernel.shape
+    full = ndimage.correlate(np.asarray(image, dtype=float), np.asarray(kernel, dtype=float), mode="constant")
+    return full[kh // 2:kh // 2 + image.shape[0] - kh + 1, kw // 2:kw // 2 + image.shape[1] - kw + 1]
+
+
+def correlate_opencv(image, kernel):
+    """cv2.filter2D correlates, anchored at the kernel's centre; crop the border away."""
+    kh, kw = kernel.shape
+    full = cv2.filter2D(np.ascontiguousarray(image, dtype=np.float64), -1, np.asarray(kernel, dtype=np.float64),
+                        borderType=cv2.BORDER_CONSTANT)
+    return full[kh // 2:kh // 2 + image.shape[0] - kh + 1, kw // 2:kw // 2 + image.shape[1] - kw + 1]
+
+
+def correlate_fft(image, kernel):
+    """Through the Fourier transform: scipy's fftconvolve with the kernel turned back."""
+    return signal.fftconvolve(np.asarray(image, dtype=float), np.asarray(kernel, dtype=float)[::-1, ::-1],
+                              mode="valid")
 
 
 def correlate_result_type(image, kernel):
@@ -79,6 +104,14 @@ def convolve_scipy(image, kernel):
     return signal.convolve2d(image, kernel, mode="valid")
 
 
+def convolve_flip_float32(image, kernel):
+    return correlate_float32(image, np.flip(kernel))
+
+
+def convolve_fft(image, kernel):
+    return signal.fftconvolve(np.asarray(image, dtype=float), np.asarray(kernel, dtype=float), mode="valid")
+
+
 def convolve_direct(image, kernel):
     """The textbook sum: out[i, j] = Σ image[i + kh − 1 − u, j + kw − 1 − v] · kernel[u, v]."""
     image = np.asarray(image, dtype=float)
@@ -93,7 +126,21 @@ def convolve_direct(image, kernel):
 
 
 def pad_numpy(image, p, value=0):
-    return np.pad(image, p, constant_values=value)
+    return np.pad(np.asarray(image, dtype=float), p, constant_values=value)
+
+
+def pad_float32(image, p, value=0):
+    out = np.full((image.shape[0] + 2 * p, image.shape[1] + 2 * p), value, dtype=np.float32)
+    out[p:p + image.shape[0], p:p + image.shape[1]] = image
+    return out
+
+
+def pad_block(image, p, value=0):
+    image = np.asarray(image, dtype=float)
+    h, w = image.shape
+    side = np.full((h, p), float(value))
+    top = np.full((p, w + 2 * p), float(value))
+    return np.block([[top], [side, image, side], [top]])
 
 
 def pad_full(image, p, value=0):
@@ -159,6 +206,23 @@ def filter_loops_with_bounds(image, kernel, mode="valid", fill=0):
                     total += pixel * kernel[u, v]
             out[i, j] = total
     return out
+
+
+def filter_ndimage(image, kernel, mode="valid", fill=0):
+    _validate(np.asarray(kernel), mode)
+    if mode == "same":
+        return ndimage.correlate(np.asarray(image, dtype=float), np.asarray(kernel, dtype=float),
+                                 mode="constant", cval=fill)
+    return correlate_ndimage_cropped(image, kernel)
+
+
+def filter_float32(image, kernel, mode="valid", fill=0):
+    kernel = np.asarray(kernel)
+    _validate(kernel, mode)
+    if mode == "same":
+        pr, pc = kernel.shape[0] // 2, kernel.shape[1] // 2
+        image = np.pad(np.asarray(image, dtype=np.float32), ((pr, pr), (pc, pc)), constant_values=fill)
+    return correlate_float32(image, kernel)
 
 
 def not_written(*args, **kwargs):
@@ -246,6 +310,31 @@ def correlate_returns_none(image, kernel):
     correlate_loops(image, kernel)
 
 
+def correlate_rounded(image, kernel):
+    return np.round(correlate_loops(image, kernel), 4)
+
+
+def correlate_drops_small_values(image, kernel):
+    out = correlate_loops(image, kernel)
+    out[np.abs(out) < 1e-3] = 0
+    return out
+
+
+def correlate_strides_from_shape(image, kernel):
+    """Windows by as_strided with strides computed from the shape: right only when the
+    image is laid out row by row in memory."""
+    from numpy.lib.stride_tricks import as_strided
+    image = np.asarray(image)
+    (h, w), (kh, kw) = image.shape, kernel.shape
+    size = image.itemsize
+    windows = as_strided(image, shape=(h - kh + 1, w - kw + 1, kh, kw), strides=(w * size, size, w * size, size))
+    return np.einsum("ijkl,kl->ij", windows.astype(float), kernel)
+
+
+def correlate_via_uint8(image, kernel):
+    return correlate_loops(np.asarray(image).astype(np.uint8), kernel)
+
+
 def convolve_not_flipped(image, kernel):
     return correlate_loops(image, kernel)
 
@@ -268,6 +357,16 @@ def convolve_square_image(image, kernel):
 
 def convolve_off_by_one(image, kernel):
     return convolve_via_correlate(image, kernel)[:-1, :-1]
+
+
+def convolve_quarter_turn(image, kernel):
+    return correlate_loops(image, np.rot90(kernel))
+
+
+def convolve_flips_in_place(image, kernel):
+    """Flips the caller's kernel: right the first time, and the notebook's kernel is ruined."""
+    kernel[:] = kernel[::-1, ::-1].copy()
+    return correlate_loops(image, kernel)
 
 
 def pad_one_side(image, p, value=0):
@@ -303,6 +402,15 @@ def pad_square(image, p, value=0):
 
 def pad_no_default(image, p, value):
     return np.pad(image, p, constant_values=value)
+
+
+def pad_keeps_integer_dtype(image, p, value=0):
+    return np.pad(image, p, constant_values=value)  # an integer image cannot hold 0.5
+
+
+def pad_grows_a_default(image, p, value=0, _frames=[]):
+    _frames.append(p)
+    return np.pad(np.asarray(image, dtype=float), len(_frames) and p, constant_values=value) + len(_frames) - 1
 
 
 def filter_ignores_fill(image, kernel, mode="valid", fill=0):
@@ -373,6 +481,25 @@ def filter_silent_error(image, kernel, mode="valid", fill=0):
     return filter_scipy(image, kernel, mode, fill)
 
 
+def filter_vague_errors(image, kernel, mode="valid", fill=0):
+    try:
+        _validate(kernel, mode)
+    except ValueError:
+        raise ValueError("invalid arguments") from None
+    return filter_scipy(image, kernel, mode, fill)
+
+
+def filter_ndimage_default_border(image, kernel, mode="valid", fill=0):
+    _validate(kernel, mode)
+    if mode == "same":
+        return ndimage.correlate(np.asarray(image, dtype=float), kernel)  # mode="reflect"
+    return correlate_loops(image, kernel)
+
+
+def filter_rounded(image, kernel, mode="valid", fill=0):
+    return np.round(filter_scipy(image, kernel, mode, fill), 2)
+
+
 def filter_no_default_fill(image, kernel, mode, fill):
     return filter_scipy(image, kernel, mode, fill)
 
@@ -399,8 +526,15 @@ def test_lecture_values():
 # correlate2d / convolve2d
 
 
-@pytest.mark.parametrize("variant", [correlate_loops, correlate_windows, correlate_shifts, correlate_scipy,
-                                     correlate_list, correlate_float32, correlate_result_type])
+CORRELATE_RIGHT = [correlate_loops, correlate_windows, correlate_shifts, correlate_scipy, correlate_list,
+                   correlate_float32, correlate_result_type, correlate_ndimage_cropped, correlate_opencv, correlate_fft]
+CONVOLVE_RIGHT = [convolve_via_correlate, convolve_rot90, convolve_scipy, convolve_direct, convolve_flip_float32,
+                  convolve_fft]
+PAD_RIGHT = [pad_numpy, pad_full, pad_loops, pad_stack, pad_float32, pad_block]
+FILTER_RIGHT = [filter_pad_then_correlate, filter_scipy, filter_loops_with_bounds, filter_ndimage, filter_float32]
+
+
+@pytest.mark.parametrize("variant", CORRELATE_RIGHT)
 @pytest.mark.parametrize("seed", [0, 12345])
 def test_correlate2d_accepts(variant, seed):
     check.correlate2d(variant, seed=seed)
@@ -420,6 +554,10 @@ def test_correlate2d_accepts(variant, seed):
     (correlate_image_as_xy, "\\(x, y\\)"),
     (correlate_in_place, "in place"),
     (correlate_returns_none, "expected a numpy array"),
+    (correlate_rounded, "rounded to 4 decimals"),
+    (correlate_drops_small_values, "values close to 0 were set to 0"),
+    (correlate_strides_from_shape, "laid out row by row"),
+    (correlate_via_uint8, "converted to uint8"),
     (not_written, "not written yet"),
 ])
 def test_correlate2d_rejects(variant, words):
@@ -427,7 +565,7 @@ def test_correlate2d_rejects(variant, words):
         check.correlate2d(variant)
 
 
-@pytest.mark.parametrize("variant", [convolve_via_correlate, convolve_rot90, convolve_scipy, convolve_direct])
+@pytest.mark.parametrize("variant", CONVOLVE_RIGHT)
 @pytest.mark.parametrize("seed", [0, 12345])
 def test_convolve2d_accepts(variant, seed):
     check.convolve2d(variant, seed=seed)
@@ -440,6 +578,8 @@ def test_convolve2d_accepts(variant, seed):
     (convolve_same, "'same' size"),
     (convolve_square_image, "square"),
     (convolve_off_by_one, "too small"),
+    (convolve_quarter_turn, "quarter turn"),
+    (convolve_flips_in_place, "changed its input array in place"),
     (not_written, "not written yet"),
 ])
 def test_convolve2d_rejects(variant, words):
@@ -459,7 +599,7 @@ def test_convolve2d_rejects_the_correct_correlation():
 # pad
 
 
-@pytest.mark.parametrize("variant", [pad_numpy, pad_full, pad_loops, pad_stack])
+@pytest.mark.parametrize("variant", PAD_RIGHT)
 @pytest.mark.parametrize("seed", [0, 12345])
 def test_pad_accepts(variant, seed):
     check.pad(variant, seed=seed)
@@ -474,6 +614,8 @@ def test_pad_accepts(variant, seed):
     (pad_split, "split between the two sides"),
     (pad_square, "square"),
     (pad_no_default, "TypeError"),
+    (pad_keeps_integer_dtype, "cut to a whole number"),
+    (pad_grows_a_default, "called a second time"),
     (not_written, "not written yet"),
 ])
 def test_pad_rejects(variant, words):
@@ -485,7 +627,7 @@ def test_pad_rejects(variant, words):
 # filter2d
 
 
-@pytest.mark.parametrize("variant", [filter_pad_then_correlate, filter_scipy, filter_loops_with_bounds])
+@pytest.mark.parametrize("variant", FILTER_RIGHT)
 @pytest.mark.parametrize("seed", [0, 12345])
 def test_filter2d_accepts(variant, seed):
     check.filter2d(variant, seed=seed)
@@ -502,7 +644,10 @@ def test_filter2d_accepts(variant, seed):
     (filter_transposed, "transposed"),
     (filter_no_even_check, "no centre pixel"),
     (filter_unknown_mode_is_valid, "not a mode of filter2d"),
-    (filter_silent_error, "without a message"),
+    (filter_silent_error, "empty message, which does not say what is wrong"),
+    (filter_vague_errors, "'invalid arguments', which does not say what is wrong"),
+    (filter_ndimage_default_border, "mirrored"),
+    (filter_rounded, "rounded to 2 decimals"),
     (filter_no_default_fill, "TypeError"),
     (not_written, "not written yet"),
 ])
@@ -517,3 +662,21 @@ def test_checks_are_quiet(capfd):
     with pytest.raises(AssertionError):
         check.filter2d(filter_convolves)
     assert capfd.readouterr().err == ""
+
+
+def test_float32_passes_where_terms_cancel_and_the_old_fixed_tolerance_failed():
+    """The kind of input that made float32 answers fail: terms near 10,000 that cancel."""
+    from autograder.checks.convolution import _sliding_cases
+    image, kernel = list(_sliding_cases(np.random.default_rng(0)))[13]
+    assert image.min() > 9000 and abs(kernel.sum()) < 1e-12
+    ours, exact = correlate_float32(image, kernel), correlate_loops(image, kernel)
+    assert not np.allclose(ours, exact, atol=1e-5, rtol=1e-5)
+    check.correlate2d(correlate_float32)
+
+
+RIGHT_VARIANTS = {
+    "correlate2d": CORRELATE_RIGHT,
+    "convolve2d": CONVOLVE_RIGHT,
+    "pad": PAD_RIGHT,
+    "filter2d": FILTER_RIGHT,
+}

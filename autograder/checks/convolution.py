@@ -6,21 +6,27 @@ The oracle is ``scipy.signal`` (``correlate2d`` / ``convolve2d``; "same" with
 ``boundary="fill"``), computed in float so that integer and uint8 inputs cannot
 overflow. Every check runs the lecture's worked examples first (square images), then
 random inputs of awkward sizes: non-square images taller and wider than they are
-broad, non-square kernels, odd and even kernel sizes, integer, uint8 and float values.
+broad, non-square kernels, odd and even kernel sizes, integer, uint8, 16-bit and float
+values, large terms that cancel, tiny values, and views that are not contiguous in memory.
+
+Results are compared with a tolerance that follows the arithmetic: the rounding of a sum
+grows with the sum of |terms| (``correlate |image| with |kernel|``), not with the result,
+and with the precision of the dtype the learner returned (see
+:class:`autograder.feedback.Tolerance`). Every call is made twice with the same objects,
+and inputs must come back unchanged.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 from scipy import signal
 
 from autograder.checks import Hints, graded
-from autograder.feedback import (CheckFailure, call, expect_array, expect_raises, fail, name_mistake, quiet,
-                                 signature)
-
-# Tolerances loose enough for float32 arithmetic, tight enough for any real mistake.
-ATOL = 1e-5
-RTOL = 1e-5
+from autograder.feedback import (LAYOUT_MISTAKE, CheckFailure, Tolerance, call_repeatably, expect_array,
+                                 expect_raises, fail, layout_dependent, name_mistake, quiet, signature, to_array)
 
 FILTER_MODES = ("valid", "same")
 
@@ -104,38 +110,66 @@ def pad_oracle(image, p: int, value: float = 0) -> np.ndarray:
 # Shared helpers
 
 
+@dataclass
+class Case:
+    """One call of the candidate and what it must return.
+
+    ``scale`` is the sum of |terms| behind each output pixel and ``terms`` how many there
+    are: together they set the rounding tolerance. ``mistakes`` builds the catalogue
+    {description: wrong answer} only when needed; ``shape_notes`` maps a wrong output shape
+    to the mistake it points to.
+    """
+    args: tuple
+    kwargs: dict
+    expected: np.ndarray
+    scale: np.ndarray
+    terms: int
+    mistakes: Callable[[], dict]
+    shape_notes: dict
+
+    @property
+    def tolerance(self) -> Tolerance:
+        return Tolerance(scale=self.scale, terms=self.terms)
+
+    @property
+    def arrays(self) -> list[np.ndarray]:
+        return [a for a in self.args if isinstance(a, np.ndarray)]
+
+
 def _is_square(*arrays: np.ndarray) -> bool:
     return all(a.shape[0] == a.shape[1] for a in arrays)
 
 
-def _call(func, *args, name: str, earlier_ok: bool, **kwargs):
-    """``call``, naming the square-only mistake when a candidate that handled square inputs
-    crashes on a non-square image or kernel."""
+def _call(func, case: Case, name: str, earlier_ok: bool):
+    """``call_repeatably``, naming the square-only mistake when a candidate that handled
+    square inputs crashes on a non-square image or kernel."""
     try:
-        return call(func, *args, name=name, **kwargs)
+        return call_repeatably(func, *case.args, name=name, **case.kwargs)
     except CheckFailure as failure:
-        arrays = [a for a in args if isinstance(a, np.ndarray)]
         message = str(failure)
-        if " raised OverflowError" in message and any(np.issubdtype(a.dtype, np.integer) for a in arrays):
+        if " raised OverflowError" in message and any(np.issubdtype(a.dtype, np.integer) for a in case.arrays):
             message += f"\n  Likely mistake: {DTYPE_MISTAKE}."
-        elif earlier_ok and " raised " in message and not _is_square(*arrays):
+        elif earlier_ok and " raised " in message and not _is_square(*case.arrays):
             message += ("\n  Likely mistake: the code assumes a square image or kernel (for example "
                         "image.shape[0] used for both axes). Rows come from shape[0], columns from shape[1].")
         raise CheckFailure(message) from None
 
 
-def _named_mistakes(got, mistakes: dict, shape_notes: dict) -> list[str]:
+def _named_mistakes(got, case: Case) -> list[str]:
     """Every known mistake that reproduces the wrong answer ``got``, in catalogue order;
     failing that, the mistake its shape points to."""
     try:
-        array = np.asarray(got)
+        with quiet():
+            array = np.asarray(got)
     except Exception:
         return []
-    if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
+    if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool) or \
+            np.issubdtype(array.dtype, np.complexfloating):
         return []
-    named = [description for description, wrong in mistakes.items()
-             if name_mistake(array, {description: wrong}, ATOL, RTOL)]
-    note = shape_notes.get(array.shape)
+    tolerance = case.tolerance
+    named = [description for description, wrong in case.mistakes().items()
+             if name_mistake(array, {description: wrong}, tolerance=tolerance)]
+    note = case.shape_notes.get(array.shape)
     if note and note not in named:
         named.append("shape: " + note)  # weaker evidence than a value match; ranked last
     return named
@@ -144,37 +178,49 @@ def _named_mistakes(got, mistakes: dict, shape_notes: dict) -> list[str]:
 def _run_cases(candidate, name: str, cases) -> None:
     """Call ``candidate`` on every case and fail on the first wrong answer.
 
-    ``cases`` yields (args, kwargs, expected, mistakes, shape_notes), where ``mistakes`` is
-    a function returning the catalogue {description: wrong answer}. On a small example two
-    mistakes can give the same wrong answer, so the message names the mistake that explains
-    *every* failing case, not only the first.
+    On a small example two mistakes can give the same wrong answer, so the message names
+    the mistake whose answer matches *every* failing case, else one whose answer matches
+    the first, else the one the wrong shape points to. A wrong answer
+    that a contiguous copy of the input would have made right is the memory-layout mistake.
     """
     failures: list[tuple[str, list[str]]] = []
     earlier_ok = False
-    for args, kwargs, expected, mistakes, shape_notes in cases:
-        where = signature(name, *args, **kwargs)
+    for case in cases:
+        where = signature(name, *case.args, **case.kwargs)
         try:
-            got = _call(candidate, *args, name=name, earlier_ok=earlier_ok, **kwargs)
+            got = _call(candidate, case, name, earlier_ok)
         except CheckFailure:
             if failures:
                 break  # report the wrong answer found first
             raise
-        earlier_ok = earlier_ok or _is_square(*[a for a in args if isinstance(a, np.ndarray)])
+        earlier_ok = earlier_ok or _is_square(*case.arrays)
         try:
-            expect_array(got, expected, where, atol=ATOL, rtol=RTOL)
+            expect_array(got, case.expected, where, scale=case.scale, terms=case.terms)
         except CheckFailure as failure:
-            failures.append((str(failure), _named_mistakes(got, mistakes(), shape_notes)))
+            named = _named_mistakes(got, case)
+            if not named and layout_dependent(candidate, case.args, case.kwargs,
+                                              lambda result, case=case: case.tolerance.matches(
+                                                  to_array(result, where), case.expected)):
+                named = [LAYOUT_MISTAKE]
+            failures.append((str(failure), named))
     if not failures:
         return
     message, first = failures[0]
     everywhere = [d for d in first if all(d in named for _, named in failures[1:])]
     by_value = [d for d in everywhere if not d.startswith("shape: ")]
-    named = [d.removeprefix("shape: ") for d in (by_value or everywhere or first[:1])]
+    first_by_value = [d for d in first if not d.startswith("shape: ")]
+    named = [d.removeprefix("shape: ") for d in (by_value or first_by_value or everywhere or first[:1])]
     if named:
         message += f"\n  Likely mistake: {named[0]}."
     for other in named[1:2]:
         message += f"\n  Or: {other}."
     fail(message)
+
+
+def _rounding_mistakes(expected: np.ndarray) -> dict:
+    """Results rounded off to a few decimals: wrong wherever the terms are small."""
+    return {f"the results were rounded to {digits} decimals (np.round); return them as computed":
+            (lambda digits=digits: np.round(expected, digits)) for digits in (1, 2, 3, 4, 6)}
 
 
 def _truncated_to_input_dtype(image: np.ndarray, result: np.ndarray):
@@ -189,6 +235,19 @@ def _truncated_to_input_dtype(image: np.ndarray, result: np.ndarray):
 DTYPE_MISTAKE = ("the output array has the image's integer dtype (np.zeros_like(image)?), so "
                  "results were cut to integers or wrapped around; make it float, "
                  "e.g. np.zeros(shape, dtype=float)")
+
+
+SMALL_VALUES_MISTAKE = ("values close to 0 were set to 0 (or rounded away); a small result is still a "
+                        "result: when the image's values are small, so are the sums")
+
+UINT8_MISTAKE = ("the image was converted to uint8, which wraps values below 0 and above 255 round and "
+                 "cuts off fractions: not every image is 8-bit (a 16-bit photo reaches 65535); convert "
+                 "to float instead")
+
+
+def _as_uint8(image: np.ndarray) -> np.ndarray:
+    with quiet():
+        return np.asarray(image).astype(np.uint8)
 
 
 TRUNCATION_MISTAKE = ("the results were cut to whole numbers (int(...), or an integer output array); "
@@ -238,6 +297,18 @@ def _sliding_cases(rng: np.random.Generator):
     yield rng.integers(-5, 10, size=(4, 6)), rng.integers(-3, 4, size=(4, 6))  # 1×1 output
     yield rng.random((5, 3)), rng.normal(size=(1, 1))
     yield rng.normal(size=(11, 6)), rng.normal(size=(2, 3))
+    # large terms that cancel: a zero-sum kernel on values near 10,000 (float32 arithmetic
+    # rounds at the size of the terms, so its errors are large next to the small results)
+    yield 1e4 + rng.normal(size=(7, 9)), _zero_sum(rng.normal(size=(3, 4)))
+    yield 1e-6 * rng.normal(size=(6, 7)), rng.normal(size=(2, 3))  # tiny values: rounding them off is wrong
+    yield rng.integers(0, 65536, size=(6, 8), dtype=np.uint16), rng.integers(-2, 3, size=(3, 3))  # 16 bits
+    yield rng.random((12, 15))[::2, ::3], rng.normal(size=(3, 2))  # a strided view, 6×5
+    yield rng.integers(-5, 10, size=(7, 6)).T, rng.integers(-3, 4, size=(2, 3)).T  # transposed views
+
+
+def _zero_sum(kernel: np.ndarray) -> np.ndarray:
+    """The kernel shifted so that its weights add up to 0, like an edge detector's."""
+    return kernel - kernel.mean()
 
 
 def _flip_mistakes(image, kernel, target: str) -> dict:
@@ -252,8 +323,11 @@ def _flip_mistakes(image, kernel, target: str) -> dict:
         whole = ("the kernel was not flipped: that is correlation, not convolution. Turn it half a "
                  "turn first (kernel[::-1, ::-1])", lambda: correlate_oracle(image, k))
         turn = "a convolution turns it half a turn, flipping rows and columns"
+    quarter = ("the kernel was turned a quarter turn (np.rot90(kernel) turns 90°); "
+               f"{turn}")
     return {
         whole[0]: whole[1],
+        quarter: lambda: correlate_oracle(image, np.rot90(k)) if k.shape[0] == k.shape[1] else None,
         f"the kernel was flipped along one axis only (upside down, kernel[::-1]); {turn}":
             lambda: correlate_oracle(image, k[::-1]),
         f"the kernel was flipped along one axis only (left to right, kernel[:, ::-1]); {turn}":
@@ -279,17 +353,21 @@ def _valid_mistakes(image, kernel, oracle, target: str) -> dict:
         "the code assumes a square image: image.shape[0] used for both axes":
             lambda: expected[:, :image.shape[0] - kernel.shape[1] + 1] if image.shape[0] < image.shape[1] else None,
         DTYPE_MISTAKE: lambda: _truncated_to_input_dtype(image, expected),
+        SMALL_VALUES_MISTAKE: lambda: np.where(np.abs(expected) < 1e-3, 0.0, expected),
         TRUNCATION_MISTAKE: lambda: np.trunc(expected),
+        UINT8_MISTAKE: lambda: oracle(_as_uint8(image), kernel) if not np.array_equal(_as_uint8(image), image) else None,
     })
+    mistakes.update(_rounding_mistakes(expected))
     return mistakes
 
 
 def _check_sliding(candidate, name: str, oracle, target: str, seed: int) -> None:
     rng = np.random.default_rng(seed)
     _run_cases(candidate, name, (
-        ((image, kernel), {}, oracle(image, kernel),
-         lambda image=image, kernel=kernel: _valid_mistakes(image, kernel, oracle, target),
-         _valid_shape_notes(image, kernel))
+        Case(args=(image, kernel), kwargs={}, expected=oracle(image, kernel),
+             scale=oracle(np.abs(image.astype(float)), np.abs(kernel.astype(float))), terms=kernel.size,
+             mistakes=lambda image=image, kernel=kernel: _valid_mistakes(image, kernel, oracle, target),
+             shape_notes=_valid_shape_notes(image, kernel))
         for image, kernel in _sliding_cases(rng)))
 
 
@@ -297,28 +375,35 @@ def _check_sliding(candidate, name: str, oracle, target: str, seed: int) -> None
 # correlate2d and convolve2d
 
 
-@graded("correlate2d", hints=Hints(*[
-    "Slide the kernel over the image without leaving it. With an image of shape (H, W) and a "
-    "kernel of shape (kh, kw) it fits H − kh + 1 times down and W − kw + 1 times across: "
-    "that is the output's shape.",
-    "Output pixel (i, j) is the sum of the element-wise product of the kernel with the "
-    "window `image[i:i + kh, j:j + kw]`; the kernel is used as it is, not flipped.",
-    "Take rows from shape[0] and columns from shape[1] for the image and the kernel alike, and "
-    "make the output float: `out = np.zeros((H - kh + 1, W - kw + 1))`, then two loops "
-    "`out[i, j] = np.sum(image[i:i + kh, j:j + kw] * kernel)`.",
-]))
+@graded("correlate2d", hints=Hints(
+    idea="Slide the kernel over the image without letting it leave the image. At each position, "
+         "multiply every kernel weight by the pixel under it and add up the products: that sum is "
+         "one output pixel. The kernel is used as it is, not flipped.",
+    formula="For an image of shape (H, W) and a kernel of shape (kh, kw) the output has shape "
+            "(H − kh + 1, W − kw + 1), and out[i, j] = Σ_u Σ_v image[i + u, j + v] · kernel[u, v] "
+            "for 0 ≤ u < kh, 0 ≤ v < kw. Rows come from shape[0] and columns from shape[1], for "
+            "the image and the kernel alike. Make the output float, so that negative and fractional "
+            "sums survive.",
+    code="```python\nimage = np.asarray(image, dtype=float)\nkernel = np.asarray(kernel, dtype=float)\n"
+         "kh, kw = kernel.shape\nout = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))\n"
+         "for i in range(out.shape[0]):\n    for j in range(out.shape[1]):\n"
+         "        out[i, j] = np.sum(image[i:i + kh, j:j + kw] * kernel)\nreturn out\n```",
+))
 def check_correlate2d(correlate2d, seed: int = 0) -> None:
     """correlate2d(image, kernel) -> the "valid" cross-correlation, shape (H − kh + 1, W − kw + 1)."""
     _check_sliding(correlate2d, "correlate2d", correlate_oracle, "correlation", seed)
 
 
-@graded("convolve2d", hints=Hints(*[
-    "A convolution is a correlation with the kernel turned half a turn (180°): flip it "
-    "upside down and left to right, then slide it exactly as in `correlate2d`.",
-    "`kernel[::-1, ::-1]` (or `np.rot90(kernel, 2)`) is the half turn. `kernel.T` is not: "
-    "a transpose mirrors across the diagonal.",
-    "You may reuse your own function: `return correlate2d(image, np.asarray(kernel)[::-1, ::-1])`.",
-]))
+@graded("convolve2d", hints=Hints(
+    idea="A convolution is a correlation with the kernel turned half a turn (180°) first: upside "
+         "down and left to right at once. A quarter turn, a transpose or a flip of one axis gives "
+         "a different kernel.",
+    formula="out[i, j] = Σ_u Σ_v image[i + u, j + v] · kernel[kh − 1 − u, kw − 1 − v]: the sliding "
+            "sum of correlate2d with the kernel's indices running backwards on both axes. In numpy "
+            "the half turn is kernel[::-1, ::-1] (or np.rot90(kernel, 2)); kernel.T mirrors across "
+            "the diagonal instead.",
+    code="```python\nreturn correlate2d(image, np.asarray(kernel)[::-1, ::-1])\n```",
+))
 def check_convolve2d(convolve2d, seed: int = 0) -> None:
     """convolve2d(image, kernel) -> the "valid" true convolution (kernel flipped in both axes)."""
     _check_sliding(convolve2d, "convolve2d", convolve_oracle, "convolution", seed)
@@ -337,6 +422,9 @@ def _pad_cases(rng: np.random.Generator):
     yield rng.integers(-5, 10, size=(6, 3)), 0, 7
     yield np.array([[4.0]]), 2, 9.0
     yield rng.normal(size=(2, 7)), 4, 0.25
+    yield rng.integers(0, 10, size=(3, 5)), 2, 0.5  # an integer image framed by a fraction
+    yield rng.random((10, 9))[::3, ::-2], 1, -2.0  # a strided, reversed view
+    yield rng.integers(0, 65536, size=(4, 3), dtype=np.uint16), 2, 65535
 
 
 def _pad_mistakes(image, p, value) -> dict:
@@ -344,7 +432,16 @@ def _pad_mistakes(image, p, value) -> dict:
         return np.pad(np.asarray(image, dtype=float), ((before_rows, after_rows), (before_cols, after_cols)),
                       constant_values=fill)
 
+    def in_image_dtype():
+        if not np.issubdtype(image.dtype, np.integer) or float(value).is_integer():
+            return None
+        with quiet():
+            return np.pad(image, p, constant_values=value)
+
     return {
+        "the border holds `value` cut to a whole number: the output kept the image's integer dtype "
+        "(np.pad and np.full_like do), which cannot hold a fraction; make the output float":
+            in_image_dtype,
         "`value` was ignored: the border must hold `value`, not 0": lambda: sides(p, p, p, p, 0) if value else None,
         "padded on one side only (top and left); p rows/columns go on every side": lambda: sides(p, 0, p, 0),
         "padded on one side only (bottom and right), or p was split between the two sides; "
@@ -372,14 +469,16 @@ def _pad_shape_notes(image, p) -> dict:
     return notes
 
 
-@graded("pad", hints=Hints(*[
-    "The result has shape (H + 2p, W + 2p): p new rows above and p below, p new columns on "
-    "the left and p on the right.",
-    "Make an array full of `value` with that shape (`np.full(shape, value, dtype=float)`) and copy "
-    "the image into its middle: `out[p:p + H, p:p + W] = image`.",
-    "`np.pad(image, p, constant_values=value)` does the same in one call; check your own "
-    "version against it.",
-]))
+@graded("pad", hints=Hints(
+    idea="Padding frames the image: p new rows above and p below, p new columns on the left and "
+         "p on the right, all holding `value`. The image itself sits unchanged in the middle.",
+    formula="The result has shape (H + 2p, W + 2p); out[p + i, p + j] = image[i, j], and every other "
+            "cell is value. p is per side, so each axis grows by 2p. The array must be able to hold "
+            "value: a fraction such as 0.5 needs a float array, even around an integer image.",
+    code="```python\nimage = np.asarray(image)\nh, w = image.shape\n"
+         "out = np.full((h + 2 * p, w + 2 * p), value, dtype=float)\nout[p:p + h, p:p + w] = image\n"
+         "return out\n```",
+))
 def check_pad(pad, seed: int = 0) -> None:
     """pad(image, p, value=0) -> the image framed by p rows/columns of ``value`` on each side."""
     rng = np.random.default_rng(seed)
@@ -388,8 +487,10 @@ def check_pad(pad, seed: int = 0) -> None:
         for image, p, value in _pad_cases(rng):
             options = {} if value is None else {"value": value}
             fill = 0 if value is None else value
-            yield ((image, p), options, pad_oracle(image.astype(float), p, fill),
-                   lambda image=image, p=p, fill=fill: _pad_mistakes(image, p, fill), _pad_shape_notes(image, p))
+            expected = pad_oracle(image.astype(float), p, fill)
+            yield Case(args=(image, p), kwargs=options, expected=expected, scale=np.abs(expected), terms=1,
+                       mistakes=lambda image=image, p=p, fill=fill: _pad_mistakes(image, p, fill),
+                       shape_notes=_pad_shape_notes(image, p))
 
     _run_cases(pad, "pad", cases())
 
@@ -411,6 +512,12 @@ def _filter_cases(rng: np.random.Generator):
     yield rng.integers(0, 256, size=(8, 5), dtype=np.uint8), rng.normal(size=(3, 3)), "same", 255
     yield rng.random((4, 7)), rng.normal(size=(1, 5)), "same", 0.5
     yield rng.random((3, 3)), rng.normal(size=(3, 3)), "same", None
+    # large terms that cancel, tiny values, 12 bits, and views that are not contiguous
+    yield 1e4 + rng.normal(size=(8, 7)), _zero_sum(rng.normal(size=(3, 5))), "same", 1e4
+    yield 1e-6 * rng.normal(size=(6, 6)), rng.normal(size=(3, 3)), "same", 1e-6
+    yield rng.integers(0, 4096, size=(7, 9), dtype=np.uint16), rng.normal(size=(3, 3)), "same", 4095
+    yield rng.random((14, 12))[::2, ::-2], rng.normal(size=(5, 3)).T, "same", 0.25
+    yield rng.integers(-5, 10, size=(9, 6)).T, rng.normal(size=(2, 4)), "valid", None
 
 
 def _same_pad_mistakes(image, kernel, fill) -> dict:
@@ -454,12 +561,24 @@ def _filter_mistakes(image, kernel, mode, fill) -> dict:
         "with the kernel as it is": lambda: correlate_oracle(image, k[:, ::-1], "same", fill),
         "the 'valid' output was returned for mode 'same': pad by (f − 1)/2 on each side first":
             lambda: correlate_oracle(image, kernel),
+        "the border was mirrored (scipy.ndimage's default mode='reflect'); 'same' pads with `fill`":
+            lambda: _ndimage_same(image, k, "reflect"),
+        "the border repeats the edge pixels (mode='nearest' or 'edge'); 'same' pads with `fill`":
+            lambda: _ndimage_same(image, k, "nearest"),
         "rows and columns swapped (the result is transposed)": lambda: expected.T,
         DTYPE_MISTAKE: lambda: _truncated_to_input_dtype(image, expected),
+        SMALL_VALUES_MISTAKE: lambda: np.where(np.abs(expected) < 1e-3, 0.0, expected),
         TRUNCATION_MISTAKE: lambda: np.trunc(expected),
     }
     mistakes.update(_same_pad_mistakes(image, kernel, fill))
+    mistakes.update(_rounding_mistakes(expected))
     return mistakes
+
+
+def _ndimage_same(image, kernel: np.ndarray, mode: str) -> np.ndarray:
+    from scipy import ndimage
+
+    return ndimage.correlate(np.asarray(image, dtype=float), kernel, mode=mode)
 
 
 def _same_shape_notes(image, kernel) -> dict:
@@ -483,27 +602,22 @@ def _same_shape_notes(image, kernel) -> dict:
     return notes
 
 
-def _expect_value_error(func, *args, why: str, **kwargs) -> None:
-    """Fail unless ``func`` raises ValueError with a message that says what went wrong."""
-    expect_raises(func, ValueError, *args, name="filter2d", why=why, **kwargs)
-    try:
-        with quiet():
-            func(*args, **kwargs)
-    except ValueError as error:
-        if not str(error).strip():
-            fail(f"{signature('filter2d', *args, **kwargs)} raised ValueError without a message. "
-                 f"Say what is wrong, e.g. raise ValueError(\"'same' needs a kernel of odd size, got 4×3\").")
-
-
-@graded("filter2d", hints=Hints(*[
-    "filter2d is a correlation (no flip). For mode 'valid' it is exactly your `correlate2d`.",
-    "For mode 'same', first frame the image with your `pad`: (kh − 1) // 2 rows above and below "
-    "and (kw − 1) // 2 columns left and right, filled with `fill`, then take the 'valid' "
-    "correlation. With an odd kernel that gives back an (H, W) output. `pad` has one p for both "
-    "axes, so a non-square kernel needs another step (or np.pad with ((pr, pr), (pc, pc))).",
-    "Check the arguments first: `raise ValueError(...)` when the mode is neither 'valid' nor "
-    "'same', and when mode is 'same' and a kernel side is even (`kh % 2 == 0 or kw % 2 == 0`).",
-]))
+@graded("filter2d", hints=Hints(
+    idea="filter2d is a correlation (no flip). Mode 'valid' is exactly your correlate2d. Mode "
+         "'same' first frames the image with `fill`, so that the kernel's centre can visit every "
+         "pixel and the output keeps the image's size.",
+    formula="For 'same' with a kh×kw kernel (both sides odd), pad (kh − 1)/2 rows above and below and "
+            "(kw − 1)/2 columns left and right with fill, then take the 'valid' correlation: "
+            "(H + kh − 1) − kh + 1 = H rows, and W columns. Raise ValueError when the mode is "
+            "neither 'valid' nor 'same' (say which modes exist) and, in 'same' mode, when a kernel "
+            "side is even (say that the sides must be odd).",
+    code="```python\nkernel = np.asarray(kernel, dtype=float)\nif mode not in (\"valid\", \"same\"):\n"
+         "    raise ValueError(f\"mode must be 'valid' or 'same', not {mode!r}\")\nif mode == \"same\":\n"
+         "    kh, kw = kernel.shape\n    if kh % 2 == 0 or kw % 2 == 0:\n"
+         "        raise ValueError(f\"'same' needs a kernel with odd sides, got {kh}×{kw}\")\n"
+         "    image = np.pad(np.asarray(image, dtype=float), ((kh // 2, kh // 2), (kw // 2, kw // 2)),\n"
+         "                   constant_values=fill)\nreturn correlate2d(image, kernel)\n```",
+))
 def check_filter2d(filter2d, seed: int = 0) -> None:
     """filter2d(image, kernel, mode, fill=0) -> correlation, "valid" or "same" (fill at the border)."""
     rng = np.random.default_rng(seed)
@@ -513,17 +627,22 @@ def check_filter2d(filter2d, seed: int = 0) -> None:
             options = {"mode": mode} if fill is None else {"mode": mode, "fill": fill}
             value = 0 if fill is None else fill
             notes = _valid_shape_notes(image, kernel) if mode == "valid" else _same_shape_notes(image, kernel)
-            yield ((image, kernel), options, correlate_oracle(image, kernel, mode, value),
-                   lambda image=image, kernel=kernel, mode=mode, value=value:
-                       _filter_mistakes(image, kernel, mode, value), notes)
+            yield Case(args=(image, kernel), kwargs=options, expected=correlate_oracle(image, kernel, mode, value),
+                       scale=correlate_oracle(np.abs(image.astype(float)), np.abs(kernel.astype(float)), mode,
+                                              abs(value)),
+                       terms=kernel.size, shape_notes=notes,
+                       mistakes=lambda image=image, kernel=kernel, mode=mode, value=value:
+                           _filter_mistakes(image, kernel, mode, value))
 
     _run_cases(filter2d, "filter2d", cases())
     image = rng.random((6, 7))
     for shape in [(2, 2), (4, 3), (3, 4)]:
-        _expect_value_error(filter2d, image, np.ones(shape), mode="same",
-                            why=f"A {shape[0]}×{shape[1]} kernel has no centre pixel, so 'same' is not "
-                                f"defined for it: raise ValueError.")
+        expect_raises(filter2d, ValueError, image, np.ones(shape), mode="same", name="filter2d",
+                      mentioning=("odd", "even", "centre", "center", "middle"),
+                      why=f"A {shape[0]}×{shape[1]} kernel has no centre pixel, so 'same' is not defined "
+                          f"for it: raise ValueError and say that the kernel's sides must be odd.")
     for mode in ("circular", "SAME!"):
-        _expect_value_error(filter2d, image, np.ones((3, 3)), mode=mode,
-                            why=f"{mode!r} is not a mode of filter2d ('valid' or 'same'): raise ValueError "
-                                f"rather than guessing.")
+        expect_raises(filter2d, ValueError, image, np.ones((3, 3)), mode=mode, name="filter2d",
+                      mentioning=(mode, "valid", "same"),
+                      why=f"{mode!r} is not a mode of filter2d: raise ValueError rather than guessing, "
+                          f"and say which modes exist ('valid' or 'same').")
