@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import math
 
+import cv2
 import numpy as np
 import pytest
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy import ndimage
+from scipy.signal.windows import gaussian as gaussian_window
 
 from autograder import check
 from autograder.checks.filters import (EDGE_TRUTH_TABLE, GAUSSIAN_273, KIRSCH_G1, KIRSCH_G2, KIRSCH_G3,
@@ -40,7 +42,15 @@ def box_full(size):
     return np.full((size, size), 1.0 / (size * size), dtype=np.float32)
 
 
-@pytest.mark.parametrize("candidate", [box_vectorised, box_loops, box_full])
+def box_divided_by_its_sum(size):
+    ones = np.ones((size, size), dtype=np.float32)
+    return ones / ones.sum()
+
+
+BOX_RIGHT = [box_vectorised, box_loops, box_full, box_divided_by_its_sum]
+
+
+@pytest.mark.parametrize("candidate", BOX_RIGHT)
 def test_box_kernel_accepts_correct_variants(candidate):
     check.box_kernel(candidate)
     check.box_kernel(candidate, seed=7)
@@ -53,6 +63,7 @@ def test_box_kernel_accepts_correct_variants(candidate):
     (lambda size: np.ones((size, size), dtype=int) // size ** 2, "integer division"),
     (not_written, "not written yet"),
     (lambda size: "box", "expected a numpy array"),
+    (lambda size: np.ones((size, size)) / (size ** 2 + 1), "is not right"),
 ])
 def test_box_kernel_rejects_mistakes(candidate, match):
     fails(check.box_kernel, candidate, match)
@@ -99,7 +110,34 @@ def gaussian_meshgrid(size, sigma):
     return kernel / np.sum(kernel)
 
 
-@pytest.mark.parametrize("candidate", [gaussian_vectorised, gaussian_loops, gaussian_separable, gaussian_meshgrid])
+def gaussian_scipy_window(size, sigma):
+    if size % 2 == 0:
+        raise ValueError("size must be odd")
+    row = gaussian_window(size, sigma)
+    kernel = np.outer(row, row)
+    return kernel / kernel.sum()
+
+
+def gaussian_opencv(size, sigma):
+    if size % 2 == 0:
+        raise ValueError("an even size has no centre")
+    row = cv2.getGaussianKernel(size, sigma, ktype=cv2.CV_64F)
+    return row @ row.T
+
+
+def gaussian_float32(size, sigma):
+    if size % 2 == 0:
+        raise ValueError("odd sizes only")
+    x = np.arange(-(size // 2), size // 2 + 1, dtype=np.float32)
+    kernel = np.exp(-(x[:, None] ** 2 + x[None, :] ** 2) / np.float32(2 * sigma ** 2))
+    return kernel / kernel.sum()
+
+
+GAUSSIAN_RIGHT = [gaussian_vectorised, gaussian_loops, gaussian_separable, gaussian_meshgrid, gaussian_scipy_window,
+                  gaussian_opencv, gaussian_float32]
+
+
+@pytest.mark.parametrize("candidate", GAUSSIAN_RIGHT)
 def test_gaussian_kernel_accepts_correct_variants(candidate):
     check.gaussian_kernel(candidate)
     check.gaussian_kernel(candidate, seed=11)
@@ -137,6 +175,7 @@ def _gaussian_variant(denominator=None, centred=True, normalise=True, extra=1.0,
     (_gaussian_variant(points="short"), "size − 1 points"),
     (_gaussian_variant(one_d=True), "1-D Gaussian"),
     (_gaussian_variant(check_even=False), "even size has no centre pixel"),
+    (lambda size, sigma: gaussian_opencv(size, 0), "is not right"),  # OpenCV's own σ for the size
     (not_written, "not written yet"),
 ])
 def test_gaussian_kernel_rejects_mistakes(candidate, match):
@@ -191,7 +230,21 @@ def median_clipped_indices(image, size):
     return np.median(windows.reshape(*image.shape, -1), axis=-1).tolist()  # a list is fine too
 
 
-@pytest.mark.parametrize("candidate", [median_sliding, median_loops, median_scipy, median_clipped_indices])
+def median_partition_float32(image, size):
+    """The middle element by np.partition, on float32 windows."""
+    if size % 2 == 0:
+        raise ValueError("odd size please")
+    k = size // 2
+    padded = np.pad(np.asarray(image, dtype=np.float32), k, mode="edge")
+    windows = sliding_window_view(padded, (size, size)).reshape(*np.shape(image), size * size)
+    middle = size * size // 2
+    return np.partition(windows, middle, axis=-1)[..., middle]
+
+
+MEDIAN_RIGHT = [median_sliding, median_loops, median_scipy, median_clipped_indices, median_partition_float32]
+
+
+@pytest.mark.parametrize("candidate", MEDIAN_RIGHT)
 def test_median_filter_accepts_correct_variants(candidate):
     check.median_filter(candidate)
     check.median_filter(candidate, seed=3)
@@ -245,6 +298,7 @@ def median_square_only(image, size):
     (lambda image, size: _median_with("edge")(image, size).T, "transposed"),
     (median_square_only, "expected shape"),
     (lambda image, size: median_sliding(image, size if size % 2 else 3), "even window has no centre"),
+    (lambda image, size: ndimage.median_filter(image, size=size) if size % 2 else 1 / 0, "mirrored borders"),
     (not_written, "not written yet"),
 ])
 def test_median_filter_rejects_mistakes(candidate, match):
@@ -306,7 +360,24 @@ def sobel_scipy(image):
     return np.hypot(ndimage.sobel(image, 0, mode="nearest"), ndimage.sobel(image, 1, mode="nearest"))
 
 
-@pytest.mark.parametrize("candidate", [sobel_vectorised, sobel_loops, sobel_convolution_lecture_kernels, sobel_scipy])
+def sobel_opencv(image):
+    image = np.asarray(image, dtype=np.float64)
+    gx = cv2.Sobel(image, cv2.CV_64F, 1, 0, ksize=3, borderType=cv2.BORDER_REPLICATE)
+    gy = cv2.Sobel(image, cv2.CV_64F, 0, 1, ksize=3, borderType=cv2.BORDER_REPLICATE)
+    return cv2.magnitude(gx, gy)
+
+
+def sobel_skimage_rescaled(image):
+    """scikit-image divides the kernels by 4 and the magnitude by √2: undo both."""
+    from skimage.filters import sobel
+    return sobel(np.asarray(image, dtype=float), mode="nearest") * 4 * np.sqrt(2)
+
+
+SOBEL_RIGHT = [sobel_vectorised, sobel_loops, sobel_convolution_lecture_kernels, sobel_scipy, sobel_opencv,
+               sobel_skimage_rescaled]
+
+
+@pytest.mark.parametrize("candidate", SOBEL_RIGHT)
 def test_sobel_magnitude_accepts_correct_variants(candidate):
     check.sobel_magnitude(candidate)
     check.sobel_magnitude(candidate, seed=5)
@@ -348,10 +419,15 @@ def sobel_uint8_arithmetic(image):
                             _correlate_edge(image, np.sign(SY))), "Prewitt"),
     (lambda image: sobel_vectorised(image)[1:-1, 1:-1], "smaller than the input"),
     (lambda image: sobel_vectorised(image).T, "transposed"),
-    (sobel_uint8_arithmetic, "uint8 arithmetic wraps around"),
+    (sobel_uint8_arithmetic, "uint8 and the float images before it passed"),
     (sobel_square_only, "expected shape"),
     (not_written, "not written yet"),
     (lambda image: None, "expected a numpy array"),
+    (lambda image: cv2.magnitude(cv2.Sobel(np.asarray(image, float), cv2.CV_64F, 1, 0),
+                                 cv2.Sobel(np.asarray(image, float), cv2.CV_64F, 0, 1)), "mirrored borders"),
+    (lambda image: __import__("skimage.filters", fromlist=["sobel"]).sobel(np.asarray(image, float), mode="nearest"),
+     "4√2"),
+    (lambda image: __import__("skimage.filters", fromlist=["sobel"]).sobel(np.asarray(image, float)), "4√2"),
 ])
 def test_sobel_magnitude_rejects_mistakes(candidate, match):
     fails(check.sobel_magnitude, candidate, match)
@@ -396,7 +472,10 @@ def kirsch_float_by_rotation():
     return np.stack(kernels)
 
 
-@pytest.mark.parametrize("candidate", [kirsch_roll, kirsch_literal, kirsch_float_by_rotation])
+KIRSCH_RIGHT = [kirsch_roll, kirsch_literal, kirsch_float_by_rotation]
+
+
+@pytest.mark.parametrize("candidate", KIRSCH_RIGHT)
 def test_kirsch_kernels_accepts_correct_variants(candidate):
     check.kirsch_kernels(candidate)
     result = np.asarray(candidate())
@@ -433,12 +512,15 @@ IDENTITY = np.array([[0, 0, 0], [0, 1, 0], [0, 0, 0]])
 LAPLACE = np.array([[0, -1, 0], [-1, 4, -1], [0, -1, 0]])
 
 
-@pytest.mark.parametrize("candidate", [
+SHARPEN_RIGHT = [
     lambda amount: IDENTITY + amount * LAPLACE,
     lambda amount: [[0, -amount, 0], [-amount, 1 + 4 * amount, -amount], [0, -amount, 0]],
     lambda amount: (np.eye(3)[1][:, None] * np.eye(3)[1][None, :]
                     + amount * (4 * IDENTITY - np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]]))).astype(np.float32),
-])
+]
+
+
+@pytest.mark.parametrize("candidate", SHARPEN_RIGHT)
 def test_sharpen_kernel_accepts_correct_variants(candidate):
     check.sharpen_kernel(candidate)
     check.sharpen_kernel(candidate, seed=2)
@@ -510,7 +592,25 @@ def unsharp_loops(image, sigma, amount):
     return out
 
 
-@pytest.mark.parametrize("candidate", [unsharp_vectorised, unsharp_radius_3sigma, unsharp_scipy, unsharp_loops])
+def unsharp_opencv(image, sigma, amount):
+    """cv2.GaussianBlur picks the kernel from σ (radius about 4σ for float images); the
+    border must repeat the edge pixels."""
+    image = np.asarray(image, dtype=np.float64)
+    blur = cv2.GaussianBlur(image, (0, 0), sigma, borderType=cv2.BORDER_REPLICATE)
+    return cv2.addWeighted(image, 1 + amount, blur, -amount, 0)
+
+
+def unsharp_float32(image, sigma, amount):
+    image = np.asarray(image, dtype=np.float32)
+    blur = ndimage.gaussian_filter(image, sigma, mode="nearest")
+    return image + np.float32(amount) * (image - blur)
+
+
+UNSHARP_RIGHT = [unsharp_vectorised, unsharp_radius_3sigma, unsharp_scipy, unsharp_loops, unsharp_opencv,
+                 unsharp_float32]
+
+
+@pytest.mark.parametrize("candidate", UNSHARP_RIGHT)
 def test_unsharp_mask_accepts_correct_variants(candidate):
     check.unsharp_mask(candidate)
     check.unsharp_mask(candidate, seed=9)
@@ -563,7 +663,9 @@ def unsharp_uint8(image, sigma, amount):
      "wrap-around borders"),
     (lambda im, s, a: np.asarray(im, float) + a * (np.asarray(im, float) - _blur(im, s, radius=int(2 * s + 0.5))),
      "cut off too early"),
-    (unsharp_uint8, "uint8 arithmetic wraps around"),
+    (unsharp_uint8, "uint8 and the float images before it passed"),
+    (lambda im, s, a: cv2.addWeighted(np.asarray(im, float), 1 + a, cv2.GaussianBlur(np.asarray(im, float), (0, 0), s),
+                                      -a, 0), "mirrored borders in the blur"),
     (unsharp_square_only, "expected shape"),
     (not_written, "not written yet"),
 ])
@@ -595,7 +697,17 @@ def edge_convolve(pixels):
     return np.clip(np.convolve(p, [-1, 2, -1], mode="valid"), 0.0, 1.0)
 
 
-@pytest.mark.parametrize("candidate", [edge_vectorised, edge_loops, edge_convolve])
+def edge_generator(pixels):
+    """Pure Python, one comprehension; the end pixels clamp their own index."""
+    values = [int(v) for v in pixels]
+    n = len(values)
+    return [min(1, max(0, 2 * values[x] - values[max(x - 1, 0)] - values[min(x + 1, n - 1)])) for x in range(n)]
+
+
+EDGE_RIGHT = [edge_vectorised, edge_loops, edge_convolve, edge_generator]
+
+
+@pytest.mark.parametrize("candidate", EDGE_RIGHT)
 def test_edge_1d_accepts_correct_variants(candidate):
     check.edge_1d(candidate)
     check.edge_1d(candidate, seed=4)
@@ -624,6 +736,30 @@ def edge_inner_only(pixels):
     return out
 
 
+def edge_consumes_its_list(pixels):
+    """Pads the caller's list itself: the next cell that uses it sees two extra pixels."""
+    if isinstance(pixels, list):
+        pixels.insert(0, pixels[0])
+        pixels.append(pixels[-1])
+        p = np.asarray(pixels, dtype=int)
+    else:
+        p = np.pad(np.asarray(pixels, dtype=int), 1, mode="edge")
+    return np.clip(-p[:-2] + 2 * p[1:-1] - p[2:], 0, 1)
+
+
+def edge_growing_default(pixels, result=[]):
+    result.clear() if len(result) > 64 else None
+    result.extend(edge_vectorised(pixels).tolist())
+    return result[-len(pixels):] if len(result) == len(pixels) else result
+
+
+def edge_no_int_conversion(pixels):
+    p = np.pad(np.asarray(pixels), 1, mode="edge")
+    if p.dtype == np.uint8:
+        p = p.astype(int)
+    return np.clip(-p[:-2] + 2 * p[1:-1] - p[2:], 0, 1)
+
+
 def edge_uint8(pixels):
     p = np.pad(np.asarray(pixels), 1, mode="edge")  # uint8 input stays uint8 and wraps
     return np.clip(2 * p[1:-1] - p[:-2] - p[2:], 0, 1)
@@ -642,6 +778,9 @@ def edge_uint8(pixels):
     (lambda pixels: np.clip(np.convolve(np.asarray(pixels, float), [-1, 2, -1], mode="valid"), 0, 1),
      "shorter than the input"),
     (edge_uint8, "uint8 wrap-around"),
+    (edge_consumes_its_list, "changed its input list in place"),
+    (edge_growing_default, "called a second time"),
+    (edge_no_int_conversion, "arithmetic on booleans"),
     (not_written, "not written yet"),
 ])
 def test_edge_1d_rejects_mistakes(candidate, match):
@@ -671,3 +810,58 @@ def test_failing_checks_write_nothing_to_stderr(check_name, candidate, capfd):
         getattr(check, check_name)(candidate)
     captured = capfd.readouterr()
     assert captured.err == ""
+
+
+# ---------------------------------------------------------------------------------------
+# Tolerances, views and repeated calls
+
+
+def test_float32_sobel_passes_where_large_values_cancel():
+    from autograder.checks.filters import _sobel_cases, sobel_oracle
+    def sobel_float32(image):
+        windows = sliding_window_view(np.pad(np.asarray(image, dtype=np.float32), 1, mode="edge"), (3, 3))
+        gx = np.einsum("ijkl,kl->ij", windows, SX.astype(np.float32))
+        gy = np.einsum("ijkl,kl->ij", windows, SY.astype(np.float32))
+        return np.sqrt(gx * gx + gy * gy)
+
+    image = list(_sobel_cases(np.random.default_rng(0)))[9]
+    assert image.min() > 9000
+    ours = sobel_float32(image)
+    assert ours.dtype == np.float32 and not np.allclose(ours, sobel_oracle(image), atol=1e-5, rtol=1e-6)
+    check.sobel_magnitude(sobel_float32)
+    check.sobel_magnitude(sobel_float32, seed=1)
+
+
+def test_a_median_that_assumes_contiguous_memory_is_named():
+    from numpy.lib.stride_tricks import as_strided
+
+    def median_strides_from_shape(image, size):
+        if size % 2 == 0:
+            raise ValueError("odd")
+        image = np.asarray(image)
+        h, w = image.shape
+        k = size // 2
+        rows = as_strided(image, shape=(h, w), strides=(w * image.itemsize, image.itemsize))
+        return median_sliding(rows, size) if k else rows.astype(float)
+
+    fails(check.median_filter, median_strides_from_shape, "laid out row by row")
+
+
+def test_hints_come_in_three_tiers():
+    for name in ("box_kernel", "gaussian_kernel", "median_filter", "sobel_magnitude", "kirsch_kernels",
+                 "sharpen_kernel", "unsharp_mask", "edge_1d"):
+        hints = getattr(check, name).hints
+        assert [label for label, _ in hints] == ["Idea", "Formula", "Code (this gives the answer away)"], name
+        assert "```python" in hints[2][1] and "```" not in hints[0][1] + hints[1][1], name
+
+
+RIGHT_VARIANTS = {
+    "box_kernel": BOX_RIGHT,
+    "gaussian_kernel": GAUSSIAN_RIGHT,
+    "median_filter": MEDIAN_RIGHT,
+    "sobel_magnitude": SOBEL_RIGHT,
+    "kirsch_kernels": KIRSCH_RIGHT,
+    "sharpen_kernel": SHARPEN_RIGHT,
+    "unsharp_mask": UNSHARP_RIGHT,
+    "edge_1d": EDGE_RIGHT,
+}

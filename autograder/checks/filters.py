@@ -13,7 +13,11 @@ unsharp mask and ``edge_1d`` all repeat the nearest edge pixel (scipy's
 
 Every image check runs on non-square images (taller and wider ones, odd and even sides)
 and on float images before uint8 ones, so that a failure on a uint8 image can point at
-uint8 arithmetic.
+uint8 arithmetic; then on 16-bit images, float32 ones, large values with small
+differences between them, and views that are not contiguous in memory. Results are
+compared with a tolerance that follows the arithmetic (the sum of |terms| behind each
+value and the precision of the dtype returned, :class:`autograder.feedback.Tolerance`);
+every call is made twice with the same objects, and inputs must come back unchanged.
 """
 
 from __future__ import annotations
@@ -25,11 +29,9 @@ import numpy as np
 from scipy import ndimage
 
 from autograder.checks import Hints, graded
-from autograder.feedback import (CheckFailure, call, expect_array, expect_raises, fail, name_mistake, quiet,
-                                 show, signature, to_array)
-
-ATOL = 1e-6
-RTOL = 1e-6
+from autograder.feedback import (LAYOUT_MISTAKE, CheckFailure, Tolerance, call_repeatably, expect_array,
+                                 expect_raises, fail, layout_dependent, name_mistake, quiet, show, signature,
+                                 to_array)
 
 # ---------------------------------------------------------------------------------------
 # The lecture's values (seeds 000 and 004)
@@ -106,39 +108,48 @@ def _as_float(image) -> np.ndarray:
     return np.asarray(image, dtype=float)
 
 
-def _uint8_note(image: np.ndarray, run) -> None:
-    """Run a comparison; if it fails on a uint8 image, add a note about uint8 arithmetic."""
+def _compare(candidate, args: tuple, got, expected: np.ndarray, where: str, *, scale, terms: int,
+             mistakes: dict | None = None, image: np.ndarray | None = None) -> None:
+    """``expect_array`` with the rounding tolerance; when it fails and no known mistake
+    explains it, point at unsigned-integer arithmetic (for a uint8 or uint16 ``image``) or
+    at code that depends on the memory layout of a view."""
     try:
-        run()
+        expect_array(got, expected, where, scale=scale, terms=terms, mistakes=mistakes)
     except CheckFailure as failure:
-        if image.dtype == np.uint8 and "Likely mistake" not in str(failure):
-            raise CheckFailure(
-                f"{failure}\n  Note: this image is uint8 and the float images before it passed. "
-                f"uint8 arithmetic wraps around at 256 (0 − 1 = 255): convert first with "
-                f"image.astype(float).") from None
-        raise
+        message = str(failure)
+        tolerance = Tolerance(scale=scale, terms=terms)
+        if "Likely mistake" not in message and layout_dependent(
+                candidate, args, {}, lambda result: tolerance.matches(to_array(result, where), expected)):
+            message += f"\n  Likely mistake: {LAYOUT_MISTAKE}."
+        elif "Likely mistake" not in message and image is not None and image.dtype.kind == "u":
+            message += (f"\n  Note: this image is {image.dtype} and the float images before it passed. "
+                        f"Unsigned arithmetic wraps around (in uint8, 0 − 1 = 255): convert first with "
+                        f"image.astype(float).")
+        raise CheckFailure(message) from None
 
 
 # ---------------------------------------------------------------------------------------
 # box_kernel
 
 
-@graded("box_kernel", hints=Hints(*[
-    "A box (mean) kernel gives every pixel of a size×size window the same weight.",
-    "The weights must add up to 1 so that a flat image stays the same brightness: there are "
-    "size × size cells, so each weight is 1 / size².",
-    "`np.ones((size, size)) / size**2`.",
-]))
+@graded("box_kernel", hints=Hints(
+    idea="A box (mean) kernel gives every pixel of a size×size window the same weight, and its "
+         "weights add up to 1, so that a flat image keeps its brightness.",
+    formula="There are size × size cells, so each weight is 1 / size². Divide with / (a float), "
+            "not with // (an integer, which gives 0).",
+    code="```python\nreturn np.ones((size, size)) / size ** 2\n```",
+))
 @_quietly
 def check_box_kernel(box_kernel, seed: int = 0) -> None:
     """box_kernel(size) -> (size, size) float array of 1 / size²."""
     rng = np.random.default_rng(seed)
-    sizes = [3, 1, 2, 5, 7, 4] + [int(s) for s in rng.integers(2, 12, size=2)]
+    sizes = [3, 1, 2, 5, 7, 4, 31] + [int(s) for s in rng.integers(2, 12, size=2)]
     for size in sizes:
         where = signature("box_kernel", size)
-        got = call(box_kernel, size, name="box_kernel")
+        got = call_repeatably(box_kernel, size, name="box_kernel")
         expected = np.full((size, size), 1 / size ** 2)
-        expect_array(got, expected, where, atol=ATOL, rtol=RTOL, mistakes={
+        # the weights may come from a sum of size² ones, so they round like one
+        expect_array(got, expected, where, scale=expected, terms=size * size, mistakes={
             "the kernel is not normalised: its weights must add up to 1 (divide by size²)":
                 np.ones((size, size)),
             "divided by size instead of size²: a size×size window has size² cells":
@@ -181,24 +192,37 @@ def _gaussian_mistakes(size: int, sigma: float) -> dict:
     }
 
 
-@graded("gaussian_kernel", hints=Hints(*[
-    "Build the coordinates of the grid relative to its centre: with k = size // 2, "
-    "`x = np.arange(-k, k + 1)`. Then `x[:, None]**2 + x[None, :]**2` is the squared distance "
-    "r² of every cell from the centre.",
-    "Each weight is exp(−r² / (2σ²)). Mind the square on σ.",
-    "Divide by the sum at the end (`kernel / kernel.sum()`) so that the weights add up to 1. "
-    "For an even size, `raise ValueError(...)`: there is no centre pixel.",
-]))
+def gaussian_scale(size: int, sigma: float) -> np.ndarray:
+    """How much each weight can round: exp(−a) carries the rounding of its argument a,
+    relative error about a · eps, and the normalisation a sum of size² terms."""
+    k = size // 2
+    x = np.arange(-k, k + 1)
+    exponent = (x[:, None] ** 2 + x[None, :] ** 2) / (2 * sigma ** 2)
+    return gaussian_oracle(size, sigma) * (1 + exponent)
+
+
+@graded("gaussian_kernel", hints=Hints(
+    idea="A Gaussian kernel gives close neighbours more weight than distant ones: the weight falls "
+         "off with the squared distance from the centre cell, faster for a small σ. Like every "
+         "smoothing kernel, its weights add up to 1.",
+    formula="With k = size // 2, x and y run from −k to k (the centre is (0, 0)). Each weight is "
+            "exp(−(x² + y²) / (2σ²)); mind the square on σ. Divide by the sum of all weights at the "
+            "end, not by 2πσ². An even size has no centre cell: raise ValueError.",
+    code="```python\nif size % 2 == 0:\n    raise ValueError(f\"size must be odd, got {size}\")\nk = size // 2\n"
+         "x = np.arange(-k, k + 1)\nkernel = np.exp(-(x[:, None] ** 2 + x[None, :] ** 2) / (2 * sigma ** 2))\n"
+         "return kernel / kernel.sum()\n```",
+))
 @_quietly
 def check_gaussian_kernel(gaussian_kernel, seed: int = 0) -> None:
     """gaussian_kernel(size, sigma) -> (size, size) normalised Gaussian on the grid −k..k."""
     rng = np.random.default_rng(seed)
-    cases = [(5, 1.0), (3, 1.0), (5, 2.0), (7, 1.5), (9, 0.8), (1, 1.0), (11, 3.0), (5, 0.5)]
+    cases = [(5, 1.0), (3, 1.0), (5, 2.0), (7, 1.5), (9, 0.8), (1, 1.0), (11, 3.0), (5, 0.5),
+             (3, 0.2), (5, 50.0)]  # a σ so small that the corners are ~1e-11, one so large it is nearly flat
     cases += [(int(2 * rng.integers(1, 6) + 1), round(float(rng.uniform(0.4, 3.0)), 3)) for _ in range(2)]
     for size, sigma in cases:
         where = signature("gaussian_kernel", size, sigma)
-        got = call(gaussian_kernel, size, sigma, name="gaussian_kernel")
-        expect_array(got, gaussian_oracle(size, sigma), where, atol=ATOL, rtol=RTOL,
+        got = call_repeatably(gaussian_kernel, size, sigma, name="gaussian_kernel")
+        expect_array(got, gaussian_oracle(size, sigma), where, scale=gaussian_scale(size, sigma), terms=size * size,
                      mistakes=_gaussian_mistakes(size, sigma))
     for size in (4, 6):
         expect_raises(gaussian_kernel, ValueError, size, 1.0, name="gaussian_kernel",
@@ -267,27 +291,35 @@ def _median_cases(rng: np.random.Generator):
     yield noisy, 3
     yield rng.integers(0, 256, size=(10, 7), dtype=np.uint8), 3
     yield rng.integers(0, 256, size=(6, 11), dtype=np.uint8), 5
+    yield rng.integers(0, 65536, size=(7, 8), dtype=np.uint16), 3  # 16 bits
+    yield rng.random((8, 6)).astype(np.float32), 3
+    yield rng.random((16, 15))[::2, ::-3], 3  # a strided, reversed view, 8×5
 
 
-@graded("median_filter", hints=Hints(*[
-    "Pad the image by k = size // 2 on every side, repeating the edge pixels: "
-    "`np.pad(image, k, mode='edge')`. The result must keep the image's shape.",
-    "Each output pixel is the median of the size×size window of the padded image centred on "
-    "it: output[i, j] = np.median(padded[i:i + size, j:j + size]). Two loops over i and j "
-    "work; so does `np.lib.stride_tricks.sliding_window_view(padded, (size, size))` followed "
-    "by `np.median(..., axis=(-2, -1))`.",
-    "For an even size, `raise ValueError(...)`: the window needs a centre pixel.",
-]))
+@graded("median_filter", hints=Hints(
+    idea="The median of a window is its middle value once sorted, so one extreme pixel (a speck "
+         "of salt or pepper) never reaches the output. Every pixel needs a full window, also at "
+         "the border: there the missing pixels repeat the nearest edge pixel.",
+    formula="Pad the image by k = size // 2 on every side, repeating the edge pixels "
+            "(np.pad(image, k, mode='edge')). Then output[i, j] is the median of padded[i:i + size, "
+            "j:j + size], the size×size window centred on pixel (i, j), and the output keeps the "
+            "image's shape. An even size has no centre pixel: raise ValueError.",
+    code="```python\nif size % 2 == 0:\n    raise ValueError(f\"size must be odd, got {size}\")\nk = size // 2\n"
+         "padded = np.pad(np.asarray(image, dtype=float), k, mode=\"edge\")\n"
+         "windows = np.lib.stride_tricks.sliding_window_view(padded, (size, size))\n"
+         "return np.median(windows, axis=(-2, -1))\n```",
+))
 @_quietly
 def check_median_filter(median_filter, seed: int = 0) -> None:
     """median_filter(image, size) -> median of each size×size window, edges repeated."""
     rng = np.random.default_rng(seed)
     for image, size in _median_cases(rng):
         where = signature("median_filter", image, size)
-        got = call(median_filter, image, size, name="median_filter")
+        got = call_repeatably(median_filter, image, size, name="median_filter")
         expected = ndimage.median_filter(_as_float(image), size=size, mode="nearest")
-        _uint8_note(image, lambda: expect_array(got, expected, where, atol=ATOL, rtol=RTOL,
-                                                mistakes=_median_mistakes(image, size)))
+        # the median is one of the pixels: exact, up to the rounding of a float32 copy
+        _compare(median_filter, (image, size), got, expected, where, scale=np.abs(expected), terms=1,
+                 mistakes=_median_mistakes(image, size), image=image)
     expect_raises(median_filter, ValueError, rng.random((5, 6)), 4, name="median_filter",
                   why="An even window has no centre pixel; raise ValueError for it.")
 
@@ -327,6 +359,12 @@ def _sobel_mistakes(image: np.ndarray) -> dict:
         "wrap-around borders: this exercise repeats the nearest edge pixel": lambda: sobel_oracle(f, mode="wrap"),
         "mirrored borders (np.pad mode 'reflect'): this exercise repeats the nearest edge pixel":
             lambda: sobel_oracle(f, mode="mirror"),
+        "scikit-image's filters.sobel divides the kernels by 4 and the magnitude by √2 (4√2 in all): "
+        "this exercise uses the plain Sobel weights 1, 2, 1":
+            lambda: sobel_oracle(f) / (4 * np.sqrt(2)),
+        "scikit-image's filters.sobel divides by 4√2 and mirrors the border (its default mode "
+        "'reflect'): this exercise uses the plain weights and repeats the nearest edge pixel":
+            lambda: sobel_oracle(f, mode="reflect") / (4 * np.sqrt(2)),
         "the kernels were divided by 8; this exercise uses the plain Sobel weights 1, 2, 1":
             lambda: sobel_oracle(f) / 8,
         "the kernels were divided by 4; this exercise uses the plain Sobel weights 1, 2, 1":
@@ -339,8 +377,15 @@ def _sobel_mistakes(image: np.ndarray) -> dict:
     }
 
 
+def sobel_scale(image) -> np.ndarray:
+    """The sum of |terms| behind Gx and Gy at each pixel: it bounds the rounding of the magnitude."""
+    f = np.abs(_as_float(image))
+    weights = np.abs(np.array([[1.0, 0.0, 1.0], [2.0, 0.0, 2.0], [1.0, 0.0, 1.0]]))
+    return ndimage.correlate(f, weights, mode="nearest") + ndimage.correlate(f, weights.T, mode="nearest")
+
+
 def _sobel_cases(rng: np.random.Generator):
-    yield STEP_1_5  # seed 004: the 8×8 step from 1 to 5
+    yield STEP_1_5.copy()  # seed 004: the 8×8 step from 1 to 5
     yield STEP_1_5[:5].T.copy()  # a horizontal step, 8×5
     rows, cols = np.mgrid[0:6, 0:9]
     yield 2.0 * cols + 3.0 * rows  # a ramp: 8·sqrt(2² + 3²) inside
@@ -349,26 +394,35 @@ def _sobel_cases(rng: np.random.Generator):
     yield rng.random((2, 5))
     yield rng.integers(0, 256, size=(6, 11), dtype=np.uint8)
     yield np.where(rng.random((8, 7)) < 0.5, 0, 255).astype(np.uint8)
+    yield rng.integers(0, 4096, size=(7, 6), dtype=np.uint16)  # 12 bits
+    yield 1e4 + rng.normal(size=(6, 8))  # large values, small differences: the gradients cancel
+    yield rng.random((6, 7)).astype(np.float32)
+    yield rng.random((9, 16))[::-2, ::3]  # a strided, reversed view, 5×6
 
 
-@graded("sobel_magnitude", hints=Hints(*[
-    "Pad the image by 1 on every side repeating the edge pixels (`np.pad(image, 1, mode='edge')`), "
-    "after converting it to float.",
-    "Gx[i, j] = sum(window * SX) with SX = [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]] and the 3×3 "
-    "window of the padded image around pixel (i, j); Gy the same with SY = SX.T. "
-    "(Correlation or convolution: only the sign changes, and the magnitude does not care.)",
-    "Return `np.sqrt(gx**2 + gy**2)` (or `np.hypot(gx, gy)`), with the image's shape, no scaling.",
-]))
+@graded("sobel_magnitude", hints=Hints(
+    idea="Gx measures how fast the image gets brighter from left to right, Gy from top to bottom; "
+         "the magnitude combines both into one edge strength, whatever the edge's direction. "
+         "Border pixels need neighbours too: repeat the nearest edge pixel.",
+    formula="Pad the image (as floats) by 1, repeating the edge pixels. Gx[i, j] is the sum of the "
+            "3×3 window around (i, j) times SX = [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]; Gy the same "
+            "with SY = SX.T. The magnitude is √(Gx² + Gy²), with the image's shape and no scaling. "
+            "(Correlation or convolution changes only the signs, which the magnitude ignores.)",
+    code="```python\nsx = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=float)\n"
+         "padded = np.pad(np.asarray(image, dtype=float), 1, mode=\"edge\")\n"
+         "windows = np.lib.stride_tricks.sliding_window_view(padded, (3, 3))\n"
+         "gx = np.einsum(\"ijkl,kl->ij\", windows, sx)\ngy = np.einsum(\"ijkl,kl->ij\", windows, sx.T)\n"
+         "return np.hypot(gx, gy)\n```",
+))
 @_quietly
 def check_sobel_magnitude(sobel_magnitude, seed: int = 0) -> None:
     """sobel_magnitude(image) -> sqrt(Gx² + Gy²) with the plain Sobel kernels, edges repeated."""
     rng = np.random.default_rng(seed)
     for image in _sobel_cases(rng):
         where = signature("sobel_magnitude", image)
-        got = call(sobel_magnitude, image, name="sobel_magnitude")
-        expected = sobel_oracle(image)
-        _uint8_note(image, lambda: expect_array(got, expected, where, atol=1e-5, rtol=RTOL,
-                                                mistakes=_sobel_mistakes(image)))
+        got = call_repeatably(sobel_magnitude, image, name="sobel_magnitude")
+        _compare(sobel_magnitude, (image,), got, sobel_oracle(image), where, scale=sobel_scale(image), terms=9,
+                 mistakes=_sobel_mistakes(image), image=image)
 
 
 # ---------------------------------------------------------------------------------------
@@ -400,19 +454,23 @@ def _kirsch_mistakes() -> dict:
     }
 
 
-@graded("kirsch_kernels", hints=Hints(*[
-    "Start from g(1), north: [[5, 5, 5], [-3, 0, -3], [-3, -3, -3]]. Each next kernel moves "
-    "the three 5s one cell counter-clockwise round the 8 neighbours of the centre: g(2) has "
-    "them top-left, top and left; g(3) on the left column.",
-    "List the 8 ring positions in clockwise order, (0,0), (0,1), (0,2), (1,2), (2,2), (2,1), "
-    "(2,0), (1,0), read g(1)'s values along them, and use `np.roll(values, -step)` to turn "
-    "them counter-clockwise by `step` cells.",
-    "Return `np.array(kernels)` with shape (8, 3, 3): N, NW, W, SW, S, SE, E, NE.",
-]))
+@graded("kirsch_kernels", hints=Hints(
+    idea="All eight kernels are one pattern turned round the centre: three 5s next to each other "
+         "on the ring of 8 neighbours, five −3s on the rest, 0 in the middle. g(1) has its 5s on "
+         "top (north); each next kernel moves them one cell counter-clockwise (45°).",
+    formula="List the 8 ring positions clockwise from the top left: (0,0), (0,1), (0,2), (1,2), "
+            "(2,2), (2,1), (2,0), (1,0). Along them g(1) reads 5, 5, 5, −3, −3, −3, −3, −3. Turning "
+            "counter-clockwise by one cell shifts that list one place to the left (np.roll(values, "
+            "−1)). Stack the 8 kernels in the order N, NW, W, SW, S, SE, E, NE: shape (8, 3, 3).",
+    code="```python\nring = [(0, 0), (0, 1), (0, 2), (1, 2), (2, 2), (2, 1), (2, 0), (1, 0)]\n"
+         "north = np.array([5, 5, 5, -3, -3, -3, -3, -3])\nkernels = np.zeros((8, 3, 3), dtype=int)\n"
+         "for step in range(8):\n    for (r, c), value in zip(ring, np.roll(north, -step)):\n"
+         "        kernels[step, r, c] = value\nreturn kernels\n```",
+))
 @_quietly
 def check_kirsch_kernels(kirsch_kernels, seed: int = 0) -> None:
     """kirsch_kernels() -> (8, 3, 3) array: g(1) north, then turning 45° counter-clockwise."""
-    got = call(kirsch_kernels, name="kirsch_kernels")
+    got = call_repeatably(kirsch_kernels, name="kirsch_kernels")
     where = "kirsch_kernels()"
     expected = kirsch_oracle()
     array = to_array(got, where)
@@ -432,22 +490,28 @@ def check_kirsch_kernels(kirsch_kernels, seed: int = 0) -> None:
 # sharpen_kernel
 
 
-@graded("sharpen_kernel", hints=Hints(*[
-    "The lecture adds an edge detector to the identity kernel: K = I + amount × L, with "
-    "I = [[0, 0, 0], [0, 1, 0], [0, 0, 0]] and the basic edge detector "
-    "L = [[0, -1, 0], [-1, 4, -1], [0, -1, 0]].",
-    "amount scales only the edge term L: with amount = 0 the kernel is the identity (no change), "
-    "with amount = 1 it is [[0, -1, 0], [-1, 5, -1], [0, -1, 0]].",
-]))
+@graded("sharpen_kernel", hints=Hints(
+    idea="Sharpening adds the output of an edge detector back to the image. Because correlation is "
+         "linear, 'the image plus amount times its edges' is one kernel: the identity kernel plus "
+         "amount times the edge kernel.",
+    formula="K = I + amount · L, with the identity I = [[0, 0, 0], [0, 1, 0], [0, 0, 0]] and the "
+            "lecture's edge detector L = [[0, −1, 0], [−1, 4, −1], [0, −1, 0]]. amount scales only "
+            "L: amount = 0 gives I, amount = 1 gives [[0, −1, 0], [−1, 5, −1], [0, −1, 0]]. Use "
+            "floats, so that amount = 0.5 gives −0.5.",
+    code="```python\nidentity = np.array([[0, 0, 0], [0, 1, 0], [0, 0, 0]], dtype=float)\n"
+         "edges = np.array([[0, -1, 0], [-1, 4, -1], [0, -1, 0]], dtype=float)\n"
+         "return identity + amount * edges\n```",
+))
 @_quietly
 def check_sharpen_kernel(sharpen_kernel, seed: int = 0) -> None:
     """sharpen_kernel(amount) -> the 3×3 kernel I + amount × L of the lecture."""
     rng = np.random.default_rng(seed)
-    amounts = [1, 0, 0.5, 2, 1.5, 0.25] + [round(float(a), 3) for a in rng.uniform(0.1, 3.0, size=2)]
+    amounts = [1, 0, 0.5, 2, 1.5, 0.25, 1e-3, 100.0] + [round(float(a), 3) for a in rng.uniform(0.1, 3.0, size=2)]
     for amount in amounts:
         where = signature("sharpen_kernel", amount)
-        got = call(sharpen_kernel, amount, name="sharpen_kernel")
-        expect_array(got, IDENTITY_3 + amount * LAPLACIAN, where, atol=ATOL, rtol=RTOL, mistakes={
+        got = call_repeatably(sharpen_kernel, amount, name="sharpen_kernel")
+        expect_array(got, IDENTITY_3 + amount * LAPLACIAN, where, scale=IDENTITY_3 + abs(amount) * np.abs(LAPLACIAN),
+                     terms=2, mistakes={
             "amount scaled the identity instead of the edge term: K = I + amount × L":
                 amount * IDENTITY_3 + LAPLACIAN,
             "the edge term was subtracted: K = I + amount × L, with L = [[0, -1, 0], [-1, 4, -1], [0, -1, 0]]":
@@ -491,7 +555,7 @@ def _unsharp_mistakes(image: np.ndarray, sigma: float, amount: float) -> dict:
     radius = gaussian_radii(sigma)[0]
     blur = blur_oracle(f, sigma)
     right = unsharp_oracle(f, sigma, amount)
-    top = 255.0 if image.dtype == np.uint8 else 1.0
+    top = float(np.iinfo(image.dtype).max) if np.issubdtype(image.dtype, np.integer) else 1.0
 
     def blur_with(kernel):
         return ndimage.correlate(f, kernel, mode="nearest")
@@ -541,7 +605,8 @@ def _unsharp_mistakes(image: np.ndarray, sigma: float, amount: float) -> dict:
 
 
 def _unsharp_cases(rng: np.random.Generator):
-    """(image, sigma, amount): floats first, then uint8."""
+    """(image, sigma, amount): floats first, then uint8, then 12 bits, large values with
+    small detail, float32 and a strided view."""
     step = np.where(np.arange(12) < 6, 0.2, 0.8)[np.newaxis, :].repeat(5, axis=0)
     yield step, 1.0, 1.5
     yield rng.random((9, 13)), 1.0, 1.0
@@ -550,34 +615,49 @@ def _unsharp_cases(rng: np.random.Generator):
     yield rng.random((4, 9)), 1.0, 0.0
     yield rng.integers(0, 256, size=(12, 7), dtype=np.uint8), 1.5, 0.5
     yield rng.integers(0, 256, size=(8, 15), dtype=np.uint8), 2.0, 1.5
+    yield rng.integers(0, 4096, size=(9, 8), dtype=np.uint16), 1.0, 2.0
+    yield 1e4 + rng.normal(size=(7, 10)), 1.2, 1.0  # the detail is tiny next to the values
+    yield rng.random((10, 6)).astype(np.float32), 0.7, 1.0
+    yield rng.random((18, 22))[::2, ::-2], 1.0, 1.0  # a strided, reversed view, 9×11
 
 
-@graded("unsharp_mask", hints=Hints(*[
-    "Three steps: blur = the image blurred with a Gaussian of standard deviation sigma; "
-    "detail = image − blur (the edges the blur took away); result = image + amount × detail.",
-    "Blur with your `gaussian_kernel(2 * r + 1, sigma)`, r = int(4 * sigma + 0.5), on the image "
-    "padded with `np.pad(image, r, mode='edge')`, keeping only the 'same'-sized result. Convert "
-    "the image to float first.",
-    "Do not clip or round the result: values below 0 or above the image's maximum are "
-    "expected near edges (that is the overshoot that makes edges look sharper).",
-]))
+def unsharp_scale(image, sigma: float, amount: float) -> np.ndarray:
+    """The sum of |terms| behind each value of image + amount · (image − blur)."""
+    f = np.abs(_as_float(image))
+    return (1 + abs(amount)) * f + abs(amount) * blur_oracle(f, sigma, max(gaussian_radii(sigma)))
+
+
+@graded("unsharp_mask", hints=Hints(
+    idea="Blur the image, subtract the blur from the image to keep only the fine detail the blur "
+         "took away, then add that detail back, scaled by amount. Next to an edge that overshoots "
+         "on both sides, which is what makes the edge look sharper.",
+    formula="blur = the image correlated with gaussian_kernel(2r + 1, σ), r = int(4σ + 0.5), on the "
+            "image padded by r pixels that repeat the edge (np.pad(image, r, mode='edge')), keeping "
+            "the image's shape. result = image + amount · (image − blur). Work in floats, and do "
+            "not clip or round: values below 0 or above the image's maximum are the overshoot.",
+    code="```python\nimage = np.asarray(image, dtype=float)\nr = int(4 * sigma + 0.5)\nsize = 2 * r + 1\n"
+         "padded = np.pad(image, r, mode=\"edge\")\n"
+         "windows = np.lib.stride_tricks.sliding_window_view(padded, (size, size))\n"
+         "blur = np.einsum(\"ijkl,kl->ij\", windows, gaussian_kernel(size, sigma))\n"
+         "return image + amount * (image - blur)\n```",
+))
 @_quietly
 def check_unsharp_mask(unsharp_mask, seed: int = 0) -> None:
     """unsharp_mask(image, sigma, amount) -> image + amount × (image − Gaussian blur)."""
     rng = np.random.default_rng(seed)
     for image, sigma, amount in _unsharp_cases(rng):
         where = signature("unsharp_mask", image, sigma, amount)
-        got = call(unsharp_mask, image, sigma, amount, name="unsharp_mask")
-        scale = 255.0 if image.dtype == np.uint8 else 1.0
+        got = call_repeatably(unsharp_mask, image, sigma, amount, name="unsharp_mask")
+        radius = max(gaussian_radii(sigma))
+        tolerance = Tolerance(scale=unsharp_scale(image, sigma, amount), terms=(2 * radius + 1) ** 2 + 3)
         array = np.asarray(got) if isinstance(got, (np.ndarray, list, tuple)) else None
         # Any common truncation radius of the Gaussian is acceptable.
-        if array is not None and array.shape == image.shape and np.issubdtype(array.dtype, np.number) and any(
-                np.allclose(array.astype(float), unsharp_oracle(image, sigma, amount, radius),
-                            atol=1e-6 * scale, rtol=RTOL) for radius in gaussian_radii(sigma)):
+        if array is not None and np.issubdtype(array.dtype, np.number) and any(
+                tolerance.matches(array, unsharp_oracle(image, sigma, amount, r)) for r in gaussian_radii(sigma)):
             continue
-        _uint8_note(image, lambda: expect_array(got, unsharp_oracle(image, sigma, amount), where,
-                                                atol=1e-6 * scale, rtol=RTOL,
-                                                mistakes=_unsharp_mistakes(image, sigma, amount)))
+        _compare(unsharp_mask, (image, sigma, amount), got, unsharp_oracle(image, sigma, amount), where,
+                 scale=tolerance.scale, terms=tolerance.terms, mistakes=_unsharp_mistakes(image, sigma, amount),
+                 image=image)
 
 
 # ---------------------------------------------------------------------------------------
@@ -633,15 +713,17 @@ def _edge_1d_mistakes(pixels) -> dict:
     return mistakes
 
 
-@graded("edge_1d", hints=Hints(*[
-    "For every position x: result = −pixels[x − 1] + 2·pixels[x] − pixels[x + 1], then clamp "
-    "it to [0, 1] with `np.clip`.",
-    "At the two ends there is no neighbour: repeat the nearest pixel, i.e. pad with "
-    "`np.pad(pixels, 1, mode='edge')` and work on the padded array. Convert to int or float "
-    "first (uint8 would wrap −1 round to 255).",
-    "Vectorised: with `p` the padded array, `-p[:-2] + 2 * p[1:-1] - p[2:]` is the whole result "
-    "before clamping.",
-]))
+@graded("edge_1d", hints=Hints(
+    idea="Each pixel is compared with its two neighbours: a white pixel next to a black one is an "
+         "edge. The kernel [−1, 2, −1] measures that difference, and clamping keeps only the "
+         "answer 'edge (1) or not (0)'. At the two ends the missing neighbour repeats the end pixel.",
+    formula="result[x] = clip(−pixels[x − 1] + 2·pixels[x] − pixels[x + 1], 0, 1), with pixels[−1] "
+            "taken as pixels[0] and pixels[n] as pixels[n − 1] (np.pad(pixels, 1, mode='edge')). "
+            "Convert to int or float first: in uint8, 0 − 1 wraps round to 255, and booleans cannot "
+            "be negated.",
+    code="```python\np = np.pad(np.asarray(pixels, dtype=int), 1, mode=\"edge\")\n"
+         "return np.clip(-p[:-2] + 2 * p[1:-1] - p[2:], 0, 1)\n```",
+))
 @_quietly
 def check_edge_1d(edge_1d, seed: int = 0) -> None:
     """edge_1d(pixels) -> clip(−p[x−1] + 2p[x] − p[x+1], 0, 1), ends repeating the nearest pixel."""
@@ -654,7 +736,7 @@ def check_edge_1d(edge_1d, seed: int = 0) -> None:
     for pattern in patterns:
         pixels = np.array([int(c) for c in pattern])
         where = signature("edge_1d", pixels)
-        middles.append(to_1d(call(edge_1d, pixels, name="edge_1d"), where, 3)[1])
+        middles.append(to_1d(call_repeatably(edge_1d, pixels, name="edge_1d"), where, 3)[1])
     middles = np.array(middles)
     if not np.allclose(middles, expected):
         rows = "\n".join(f"    {p}   {int(r):>3}   {int(e):>7}   {m:g}" + ("   ✗" if not np.isclose(m, e) else "")
@@ -672,15 +754,26 @@ def check_edge_1d(edge_1d, seed: int = 0) -> None:
         if mistake:
             message += f"\n  Likely mistake: {mistake}."
         fail(message)
-    # 2. Whole outputs, ends included, on longer and awkward inputs.
+    # 2. Whole outputs, ends included, on longer and awkward inputs: lists, uint8 (0 − 1
+    # wraps), booleans (a binary image's row), float32 and a strided view.
     cases = [np.array([0, 0, 1, 1, 1, 0, 0, 1, 0, 1, 1]), np.array([1, 1, 0]), np.array([1]),
              np.array([0, 1]), np.array([1, 0, 0, 1]), [1, 0, 1, 1, 0, 0, 0, 1],
              rng.integers(0, 2, size=10), rng.integers(0, 2, size=17).astype(float),
-             rng.integers(0, 2, size=12).astype(np.uint8)]
+             rng.integers(0, 2, size=12).astype(np.uint8), rng.random(9) < 0.5,
+             rng.integers(0, 2, size=8).astype(np.float32), rng.integers(0, 2, size=(4, 15))[1, ::-2],
+             [bool(v) for v in rng.integers(0, 2, size=6)]]
     for pixels in cases:
         where = signature("edge_1d", pixels)
-        got = call(edge_1d, pixels, name="edge_1d")
-        expect_array(got, edge_1d_oracle(pixels), where, mistakes=_edge_1d_mistakes(pixels))
+        try:
+            got = call_repeatably(edge_1d, pixels, name="edge_1d")
+        except CheckFailure as failure:
+            if np.asarray(pixels).dtype == bool and " raised " in str(failure):
+                raise CheckFailure(f"{failure}\n  Likely mistake: arithmetic on booleans (a row of a binary "
+                                   f"image): numpy cannot negate them; convert first, e.g. "
+                                   f"np.asarray(pixels, dtype=int).") from None
+            raise
+        _compare(edge_1d, (pixels,), got, edge_1d_oracle(pixels), where, scale=1.0, terms=3,
+                 mistakes=_edge_1d_mistakes(pixels))
 
 
 def to_1d(got, where: str, length: int) -> np.ndarray:
