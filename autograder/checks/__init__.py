@@ -24,8 +24,9 @@ class Hints:
     """The hints of one exercise, from least to most telling.
 
     ``idea``: what to think about, in words; ``formula``: the maths or the steps, still
-    without code; ``code``: code that (nearly) solves the exercise. The code tier is
-    shown only after the others, under a heading that says it gives the answer away.
+    without code; ``code``: code that (nearly) solves the exercise, as Markdown (a
+    fenced ```python block is shown as code). The code tier is shown only after the
+    others, under a heading that says it gives the answer away.
     """
     idea: str
     formula: str = ""
@@ -72,7 +73,8 @@ class Check:
         number = max(1, min(number, len(self.hints)))
         self._hints_shown = max(self._hints_shown, number)
         label, body = self.hints[number - 1]
-        text = f"**Hint {number} of {len(self.hints)} for `{self.name}` · {label}:** {body}"
+        separator = "\n\n" if body.startswith("```") else " "  # a code block starts on its own line
+        text = f"**Hint {number} of {len(self.hints)} for `{self.name}` · {label}:**{separator}{body}"
         if number < len(self.hints):
             text += f"\n\n(Run `check.{self.name}.hint()` again for the next hint.)"
         try:
@@ -83,7 +85,8 @@ class Check:
                 return
         except ImportError:
             pass
-        print(text.replace("**", "").replace("`", ""))
+        plain = "\n".join(line for line in text.splitlines() if not line.startswith("```"))
+        print(plain.replace("**", "").replace("`", ""))
 
     def __repr__(self) -> str:
         return f"<check for {self.name}(): call it with your function; .hint() for help>"
