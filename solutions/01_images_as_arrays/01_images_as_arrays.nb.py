@@ -16,8 +16,11 @@
 #   number motivates convolutional networks.
 #
 # **Time:** about 45 minutes. **Graded exercises:** 3 (`to_grayscale`,
-# `resize_nearest`, `dense_params`). Each has a check you can run as often as you like;
-# stuck? run `check.NAME.hint()` in a new cell, once per hint.
+# `resize_nearest`, `dense_params`). Each has a check you can run as often as you like,
+# and a **Contract** line that says exactly what the check tests: the inputs it tries,
+# what it expects back, and which errors it expects for bad input. Stuck? run
+# `check.NAME.hint()` in a new cell, once per hint: first the idea, then the formula, and
+# last the code itself.
 
 # %%
 import matplotlib.pyplot as plt
@@ -141,6 +144,15 @@ print("float: 200 + 100 =", (a.astype(float) + b)[0])
 # - **Example:** `to_grayscale(np.array([[[0, 255, 0]]], dtype=np.uint8), "luminosity")`
 #   returns `array([[149.685]])`.
 #
+# **Contract.** The check tries uint8 photos, 12- and 16-bit images (`uint16`, up to 4095
+# and 65535), int64 and float images (0–1, and float32 up to 1000), and views that are
+# not contiguous in memory (the RGB channels of an RGBA photo, a reversed slice), with all
+# three methods. It expects float values of shape `(H, W)` (a float32 array or nested
+# lists are fine) on the input's own scale: not rounded, not rescaled to 0–1 or to
+# 0–255. The input must come back unchanged, and a second call with the same array must
+# give the same result. `method="sepia"` must raise `ValueError` with a message that
+# names the bad method or the three good ones.
+#
 # Stuck? `check.to_grayscale.hint()`.
 
 # %% solution id=to_grayscale
@@ -162,9 +174,9 @@ def to_grayscale(rgb, method="luminosity"):
 check.to_grayscale(to_grayscale)
 ### BEGIN HIDDEN TESTS
 check.to_grayscale(to_grayscale, seed=2718)
-pure = np.array([[[255, 0, 0], [0, 255, 0], [0, 0, 255]]], dtype=np.uint8)
-assert np.allclose(to_grayscale(pure, "luminosity"), [[76.245, 149.685, 29.07]])
-assert np.allclose(to_grayscale(pure, "desaturation"), [[127.5, 127.5, 127.5]])
+_pure = np.array([[[255, 0, 0], [0, 255, 0], [0, 0, 255]]], dtype=np.uint8)
+assert np.allclose(to_grayscale(_pure, "luminosity"), [[76.245, 149.685, 29.07]])
+assert np.allclose(to_grayscale(_pure, "desaturation"), [[127.5, 127.5, 127.5]])
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -173,7 +185,7 @@ assert np.allclose(to_grayscale(pure, "desaturation"), [[127.5, 127.5, 127.5]])
 
 # %%
 methods = ["average", "luminosity", "desaturation"]
-greys = {method: to_grayscale(astronaut, method) for method in methods}
+greys = {method: np.asarray(to_grayscale(astronaut, method)) for method in methods}
 fig, axes = plt.subplots(1, 4, figsize=(14, 3.8))
 axes[0].imshow(astronaut)
 axes[0].set_title("original")
@@ -237,11 +249,23 @@ plt.show()
 # - **Input:** `image`, an array of shape `(H, W)` or `(H, W, C)`; `shape`, the new
 #   `(rows, columns)`.
 # - **Output:** an array of shape `shape` (plus the channel axis if there was one), each
-#   pixel copied from the input pixel that contains its centre, as
-#   `skimage.transform.resize(image, shape, order=0)` samples. Copying pixels lets you keep
-#   the dtype.
+#   pixel copied from the input pixel that contains its centre. That is how
+#   `skimage.transform.resize(image, shape, order=0, anti_aliasing=False,
+#   preserve_range=True)` samples; with its default settings `resize` would blur the image
+#   before shrinking it and turn an integer image into floats between 0 and 1. Copying
+#   pixels lets you keep the dtype.
 # - **Example:** `resize_nearest(np.arange(6).reshape(1, 6), (1, 4))` returns
 #   `array([[0, 2, 3, 5]])`.
+#
+# **Contract.** The check shrinks and enlarges grey, colour, RGBA and one-channel
+# `(H, W, 1)` images of uint8, uint16 and float values, also views that are not
+# contiguous in memory (a strided slice, a transpose), to sizes that divide evenly and
+# sizes that do not; `shape` is a tuple of two ints. Every output pixel must be an exact
+# copy of the input pixel under its centre, floor((i + 0.5) · n_in / n_out). Where a
+# centre falls exactly on the border between two pixels (halving 8 pixels to 4 puts
+# every centre on one), either neighbour is accepted, pixel by pixel. Any dtype that
+# holds the values exactly is fine (keeping the input's is natural). The input must come
+# back unchanged, and a second call must give the same result.
 #
 # Stuck? `check.resize_nearest.hint()`.
 
@@ -262,31 +286,34 @@ def resize_nearest(image, shape):
 check.resize_nearest(resize_nearest)
 ### BEGIN HIDDEN TESTS
 check.resize_nearest(resize_nearest, seed=31415)
-from skimage.transform import resize as _sk_resize
-_photo = sample_image("camera")[::7, ::5]
-_ours = resize_nearest(_photo, (37, 29))
-_theirs = _sk_resize(_photo, (37, 29), order=0, anti_aliasing=False, preserve_range=True)
-assert _ours.shape == (37, 29) and np.array_equal(_ours, _theirs.astype(_photo.dtype))
+from autograder.checks.images_as_arrays import resize_accepted
+assert np.asarray(resize_nearest(np.arange(6).reshape(1, 6), (1, 4))).tolist() == [[0, 2, 3, 5]]
+_photo = sample_image("camera")[::7, ::5]  # 74×103, a view: halving the rows puts every centre on a border
+_ours = np.asarray(resize_nearest(_photo, (37, 29)))
+assert _ours.shape == (37, 29) and resize_accepted(_ours, _photo, (37, 29))[0].all()
 ### END HIDDEN TESTS
 
 # %% [markdown]
 # Now compare nearest neighbour with the smoother methods on a real photo. We shrink the
 # camera-man photo to 64×64 and blow it up again to 256×256 so the differences are big
 # enough to see. scikit-image's `order` argument picks the interpolation: 0 nearest,
-# 1 bilinear, 3 bicubic; `anti_aliasing=True` blurs before shrinking, like area
-# averaging.
+# 1 bilinear, 3 bicubic. For the last panel we shrink by **area averaging** instead: each
+# of the 64×64 pixels becomes the mean of the 8×8 block of input pixels it covers
+# (`skimage.transform.downscale_local_mean`; OpenCV calls it `INTER_AREA`). That is not
+# the same as `resize(..., anti_aliasing=True)`, which blurs with a Gaussian and then
+# interpolates.
 
 # %%
-from skimage.transform import resize
+from skimage.transform import downscale_local_mean, resize
 
 camera = sample_image("camera")
-small = resize_nearest(camera, (64, 64))
+small = np.asarray(resize_nearest(camera, (64, 64)))
 variants = {
-    "nearest (ours)": resize_nearest(small, (256, 256)),
+    "nearest (ours)": np.asarray(resize_nearest(small, (256, 256))),
     "bilinear": resize(small, (256, 256), order=1, preserve_range=True),
     "bicubic": resize(small, (256, 256), order=3, preserve_range=True),
-    "area-averaged, then bicubic": resize(resize(camera, (64, 64), anti_aliasing=True, preserve_range=True),
-                                          (256, 256), order=3, preserve_range=True),
+    "area average, then bicubic": resize(downscale_local_mean(camera, (8, 8)), (256, 256), order=3,
+                                         preserve_range=True),
 }
 fig, axes = plt.subplots(1, 5, figsize=(16, 3.6))
 axes[0].imshow(camera, cmap="gray", vmin=0, vmax=255)
@@ -300,11 +327,12 @@ plt.show()
 
 # %% [markdown]
 # Nearest neighbour keeps hard edges but shows blocks ("jaggies"); bilinear and bicubic
-# trade the blocks for blur. Shrinking by nearest neighbour also throws away 15 of every
-# 16 input pixels outright, so fine textures can turn into noise (aliasing); the
-# area-averaged version lets each output pixel average the input pixels it covers
-# instead, which is smoother and more faithful. Nearest neighbour still has its place: it
-# never invents a value, so it is the right choice for label images and binary masks.
+# trade the blocks for blur. Shrinking 512×512 to 64×64 by nearest neighbour also throws
+# away 63 of every 64 input pixels outright (it keeps one pixel of each 8×8 block), so
+# fine textures can turn into noise (aliasing); the area average lets each output pixel
+# average the 64 input pixels it covers instead, which is smoother and more faithful.
+# Nearest neighbour still has its place: it never invents a value, so it is the right
+# choice for label images and binary masks.
 #
 # ## 5. Why not feed pixels straight into a dense network?
 #
@@ -314,7 +342,7 @@ plt.show()
 
 # %%
 for description, shape in [("128×128 grey", (128, 128)), ("128×128 colour", (128, 128, 3)),
-                           ("512×512 colour", (512, 512, 3))]:
+                           ("512×512 colour", (512, 512, 3)), ("1000×1000 colour", (1000, 1000, 3))]:
     print(f"{description:>15}: {int(np.prod(shape)):>9,} inputs")
 
 # %% [markdown]
@@ -323,6 +351,13 @@ for description, shape in [("128×128 grey", (128, 128)), ("128×128 colour", (1
 # - **Input:** the number of inputs and of hidden units (positive ints).
 # - **Output:** the number of trainable parameters, weights plus biases, as an int.
 # - **Example:** `dense_params(4, 3)` returns `15` (12 weights and 3 biases).
+#
+# **Contract.** The check tries the lecture's layers (400 → 120, 84 → 10, a 512×512×3 photo
+# into 1,000 units) and counts beyond what 32 bits hold (3,000,000 inputs into 1,000
+# units). It expects the exact count as a whole number: an int or a numpy integer (a
+# whole-number float such as `15.0` passes too, `15.5` does not). Python's ints never
+# overflow; `np.int32` wraps round above 2,147,483,647 and `float32` keeps only about 7
+# digits, so both fail on the large layers.
 #
 # Stuck? `check.dense_params.hint()`.
 
@@ -344,14 +379,18 @@ assert dense_params(512 * 512 * 3, 1000) == 786_433_000
 # The lecture's example: a 512×512 colour photo into a first layer of 1,000 units.
 
 # %%
-inputs = 512 * 512 * 3
-total = dense_params(inputs, 1000)
-print(f"inputs: {inputs:,}")
-print(f"weights: {inputs * 1000:,} + biases: {1000:,} = {total:,} parameters")
-print(f"as float32: {total * 4 / 1e9:.2f} GB for the first layer alone")
+for side in (512, 1000):
+    inputs = side * side * 3
+    total = int(dense_params(inputs, 1000))
+    print(f"{side}×{side}×3 photo: {inputs:,} inputs")
+    print(f"  weights: {inputs * 1000:,} + biases: {1000:,} = {total:,} parameters")
+    print(f"  as float32: {total * 4 / 1e9:.1f} GB for the first layer alone")
 
 # %% [markdown]
-# Almost 800 million parameters before the network has learned anything: too many to
+# The lecture's second example, a 1000×1000 colour photo, has 3 million inputs; a first
+# layer of 1,000 units needs 3 million × 1,000 = **3 billion** weights (3,000,001,000
+# parameters with the biases), 12 GB in float32 before the network has seen a single
+# photo. Even the smaller photo gives almost 800 million parameters: too many to
 # train from a realistic number of photos without overfitting, and too much memory and
 # computation. The layer also ignores that neighbouring pixels belong together, and would
 # have to learn a cat in the top-left corner separately from a cat in the bottom-right.
@@ -368,4 +407,5 @@ print(f"as float32: {total * 4 / 1e9:.2f} GB for the first layer alone")
 # - Nearest-neighbour resizing copies the input pixel under each output pixel's centre,
 #   `floor((i + 0.5) · n_in / n_out)`.
 # - A dense layer on raw pixels needs `n_in × n_out + n_out` parameters: 786,433,000 for
-#   a 512×512×3 photo and 1,000 units. That is the problem convolution solves.
+#   a 512×512×3 photo and 1,000 units, about 3 billion for a 1000×1000×3 photo. That is
+#   the problem convolution solves.

@@ -21,8 +21,10 @@
 # - apply the filters to a real photo and try your own kernels.
 #
 # **Time:** about 60 minutes. **Graded exercises:** 4 (`correlate2d`, `convolve2d`,
-# `pad`, `filter2d`). Each has a check you can run as often as you like;
-# stuck? run `check.NAME.hint()` in a new cell, once per hint.
+# `pad`, `filter2d`). Each has a check you can run as often as you like, and a
+# **Contract** line that says exactly what the check tests. Stuck? run
+# `check.NAME.hint()` in a new cell, once per hint: the idea, then the formula, then the
+# code.
 
 # %%
 import matplotlib.pyplot as plt
@@ -150,7 +152,19 @@ for image_shape, kernel_shape in [((5, 5), (3, 3)), ((8, 8), (3, 3)), ((128, 128
 #
 # Loops are fine. Keep rows and columns apart (`shape[0]` and `shape[1]`), and make the
 # output float: an output made with `np.zeros_like(image)` inherits a `uint8` photo's
-# dtype and wraps negative sums around. Stuck? `check.correlate2d.hint()`.
+# dtype and wraps negative sums around.
+#
+# **Contract.** After the lecture's examples the check tries random images and kernels:
+# square and not, odd and even kernel sides, int64, uint8, 16-bit and float values,
+# values near 10,000 with a kernel whose weights add up to 0 (the products almost cancel),
+# values around 0.000001, and views that are not contiguous in memory (a strided slice,
+# a transpose). It expects the "valid" correlation, shape `(H − kh + 1, W − kw + 1)`,
+# within the rounding of the sums: the tolerance grows with the size of the products
+# added, so float32 arithmetic passes, while results rounded to a few decimals do not.
+# Any numeric array (or nested lists) is accepted if it holds the exact sums. Image and
+# kernel must come back unchanged, and a second call must give the same result.
+#
+# Stuck? `check.correlate2d.hint()`.
 
 # %% solution id=correlate2d
 def correlate2d(image, kernel):
@@ -177,12 +191,12 @@ check.correlate2d(correlate2d)
 ### BEGIN HIDDEN TESTS
 check.correlate2d(correlate2d, seed=4242)
 _binary = np.array([[1, 1, 1, 0, 0], [0, 1, 1, 1, 0], [0, 0, 1, 1, 1], [0, 0, 1, 1, 0], [0, 1, 1, 0, 0]])
-assert np.array_equal(correlate2d(_binary, np.array([[1, 0, 1], [0, 1, 0], [1, 0, 1]])), [[4, 3, 4], [2, 4, 3], [2, 3, 4]])
-assert np.asarray(correlate2d(np.array([[1, 0, 0], [0, 2, 0], [1, 2, 0]]), np.arange(1, 10).reshape(3, 3))).item() == 34
+assert np.allclose(correlate2d(_binary, np.array([[1, 0, 1], [0, 1, 0], [1, 0, 1]])), [[4, 3, 4], [2, 4, 3], [2, 3, 4]])
+assert np.allclose(correlate2d(np.array([[1, 0, 0], [0, 2, 0], [1, 2, 0]]), np.arange(1, 10).reshape(3, 3)), [[34]])
 _step = np.where(np.arange(8) < 4, 10, 100)[np.newaxis, :].repeat(8, axis=0)
 _edges = np.asarray(correlate2d(_step, np.array([[-1, 0, 1]] * 3)))
-assert _edges.shape == (6, 6) and np.all(_edges[:, 2:4] == 270) and np.all(_edges[:, [0, 1, 4, 5]] == 0)
-assert np.array_equal(correlate2d(_step.T, np.array([[-1, 0, 1]] * 3).T), _edges.T)
+assert _edges.shape == (6, 6) and np.allclose(_edges[:, 2:4], 270) and np.allclose(_edges[:, [0, 1, 4, 5]], 0)
+assert np.allclose(correlate2d(_step.T, np.array([[-1, 0, 1]] * 3).T), _edges.T)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -198,7 +212,7 @@ step = np.where(np.arange(8) < 4, 10, 100)[np.newaxis, :].repeat(8, axis=0)
 vertical_edge = np.array([[-1, 0, 1],
                           [-1, 0, 1],
                           [-1, 0, 1]])
-edges = correlate2d(step, vertical_edge)
+edges = np.asarray(correlate2d(step, vertical_edge))
 print("output shape:", edges.shape)
 print(edges)
 
@@ -214,7 +228,7 @@ print(edges)
 step_down = step.T
 horizontal_edge = vertical_edge.T
 print("horizontal edge kernel:\n", horizontal_edge)
-print(correlate2d(step_down, horizontal_edge))
+print(np.asarray(correlate2d(step_down, horizontal_edge)))
 
 # %%
 fig, axes = plt.subplots(1, 3, figsize=(12, 4))
@@ -285,7 +299,14 @@ plt.show()
 # - **Example:** `convolve2d(f, g)` returns `[[26.]]`, where `correlate2d(f, g)`
 #   returns `[[34.]]`.
 #
-# You may call your `correlate2d`. Stuck? `check.convolve2d.hint()`.
+# You may call your `correlate2d`.
+#
+# **Contract.** The same kinds of input and the same tolerance as `correlate2d`, and the
+# kernel must be turned half a turn: flipping one axis, transposing or turning a quarter
+# turn (`np.rot90(kernel)`) fails, and so does turning the caller's kernel in place (the
+# kernel must come back unchanged). A second call must give the same result.
+#
+# Stuck? `check.convolve2d.hint()`.
 
 # %% solution id=convolve2d
 def convolve2d(image, kernel):
@@ -299,9 +320,9 @@ def convolve2d(image, kernel):
 check.convolve2d(convolve2d)
 ### BEGIN HIDDEN TESTS
 check.convolve2d(convolve2d, seed=4243)
-assert np.asarray(convolve2d(np.array([[1, 0, 0], [0, 2, 0], [1, 2, 0]]), np.arange(1, 10).reshape(3, 3))).item() == 26
+assert np.allclose(convolve2d(np.array([[1, 0, 0], [0, 2, 0], [1, 2, 0]]), np.arange(1, 10).reshape(3, 3)), [[26]])
 _step = np.where(np.arange(8) < 4, 10, 100)[np.newaxis, :].repeat(8, axis=0)
-assert np.all(np.asarray(convolve2d(_step, np.array([[-1, 0, 1]] * 3)))[:, 2:4] == -270)
+assert np.allclose(np.asarray(convolve2d(_step, np.array([[-1, 0, 1]] * 3)))[:, 2:4], -270)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -310,13 +331,16 @@ assert np.all(np.asarray(convolve2d(_step, np.array([[-1, 0, 1]] * 3)))[:, 2:4] 
 # Only when the kernel looks different after a half turn. The X kernel, a box blur, the
 # sharpening kernel and the Gaussian are all symmetric under a half turn, so convolution
 # and correlation agree on them. The edge kernel is not: turned, its −1s and +1s swap
-# sides, and every response changes sign.
+# sides. The turned kernel is exactly minus the kernel, so every response changes sign
+# and nothing else. That is special to kernels like it; section 5 shows a kernel that
+# is neither symmetric nor antisymmetric, where the flip changes the whole picture.
 
 # %%
 print("X kernel, correlation == convolution:", np.array_equal(correlate2d(binary, x_kernel),
                                                               convolve2d(binary, x_kernel)))
-print("edge kernel, correlation:\n", correlate2d(step, vertical_edge)[:2])
-print("edge kernel, convolution:\n", convolve2d(step, vertical_edge)[:2])
+print("edge kernel turned half a turn == minus the kernel:", np.array_equal(vertical_edge[::-1, ::-1], -vertical_edge))
+print("edge kernel, correlation:\n", np.asarray(correlate2d(step, vertical_edge))[:2])
+print("edge kernel, convolution:\n", np.asarray(convolve2d(step, vertical_edge))[:2])
 
 # %% [markdown]
 # With correlation the lecture's dark-to-light edge gives +270; with a true convolution
@@ -407,7 +431,18 @@ for f_size in [1, 3, 5, 7]:
 #   the same with 9 instead of 0.
 #
 # Write it yourself (`np.full` and slicing are enough), then compare with
-# `np.pad(image, p, constant_values=value)`. Stuck? `check.pad.hint()`.
+# `np.pad(image, p, constant_values=value)`. Careful: `np.pad` keeps the image's dtype,
+# so around an integer image it stores `value=0.5` as 0.
+#
+# **Contract.** The check pads int64, uint8, uint16 and float images, also views that are
+# not contiguous in memory, by p = 0 to 4, with values that are whole, negative,
+# fractional (0.5 around an integer image) or as large as 65535; it also calls
+# `pad(image, p)` without a value. It expects shape `(H + 2p, W + 2p)`, the image's values
+# in the middle and exactly `value` around them, in any dtype that holds them (float
+# always does). The image must come back unchanged, and a second call must give the same
+# result.
+#
+# Stuck? `check.pad.hint()`.
 
 # %% solution id=pad
 def pad(image, p, value=0):
@@ -444,7 +479,7 @@ patch = np.array([
 sharpen = np.array([[ 0, -1,  0],
                     [-1,  5, -1],
                     [ 0, -1,  0]])
-framed = pad(patch, 1)
+framed = np.asarray(pad(patch, 1))
 print("top-left output:   ", np.sum(framed[0:3, 0:3] * sharpen))
 print("output at (1, 0):  ", np.sum(framed[1:4, 0:3] * sharpen))
 print("output at (1, 1):  ", np.sum(framed[1:4, 1:4] * sharpen))
@@ -455,7 +490,7 @@ fig, axes = plt.subplots(1, 3, figsize=(13, 4.2))
 show_matrix(axes[0], framed, "padded with p = 1 (zeros)", box=(0, 0, 3, 3), cmap="Greys")
 axes[0].add_patch(plt.Rectangle((0.5, 0.5), 5, 5, fill=False, lw=1.5, ls="--", color="tab:blue"))
 show_matrix(axes[1], sharpen, "sharpening kernel", cmap="coolwarm")
-same_patch = correlate2d(framed, sharpen)
+same_patch = np.asarray(correlate2d(framed, sharpen))
 show_matrix(axes[2], same_patch, f"output {same_patch.shape[0]}×{same_patch.shape[1]}: same size as the patch",
             box=(0, 0, 1, 1), cmap="Oranges")
 axes[0].set_ylabel("row")
@@ -487,7 +522,20 @@ plt.show()
 # - **Example:** `filter2d(patch, sharpen, mode="same")` is 5×5 and starts
 #   `[[320, …], [210, 89, 111, …], …]`.
 #
-# Reuse your `pad` and `correlate2d`. Stuck? `check.filter2d.hint()`.
+# Reuse your `pad` and `correlate2d`.
+#
+# **Contract.** Both modes, on the lecture's worked examples and on the same kinds of
+# input as `correlate2d` (non-square and non-contiguous images and kernels, int64, uint8,
+# 12-bit and float values, large values that cancel, tiny ones), with `fill` left at its
+# default 0 or set to a negative, fractional or large value; kernels for "same" have odd
+# sides, square or not. It expects the correlation within the rounding of the sums, of
+# shape `(H, W)` for "same" and `(H − kh + 1, W − kw + 1)` for "valid". It expects
+# `ValueError` for "same" with a 2×2, 4×3 or 3×4 kernel, with a message that says the
+# sides must be odd (it looks for "odd", "even" or "centre"), and for the modes
+# `"circular"` and `"SAME!"`, with a message that names the mode given or the two that
+# exist. Inputs must come back unchanged, and a second call must give the same result.
+#
+# Stuck? `check.filter2d.hint()`.
 
 # %% solution id=filter2d
 def filter2d(image, kernel, mode="valid", fill=0):
@@ -516,7 +564,7 @@ check.filter2d(filter2d)
 check.filter2d(filter2d, seed=4245)
 _seed003_image = np.arange(1, 50).reshape(7, 7)
 _seed003_kernel = np.array([[-1, 1, -1], [-2, 3, 1], [2, -4, 0]])
-assert np.array_equal(filter2d(_seed003_image, np.rot90(_seed003_kernel, 2), mode="same"), [
+assert np.allclose(filter2d(_seed003_image, np.rot90(_seed003_kernel, 2), mode="same"), [
     [-2, -8, -7, -6, -5, -4, 28],
     [5, -3, -4, -5, -6, -7, 28],
     [-2, -10, -11, -12, -13, -14, 28],
@@ -528,7 +576,7 @@ _patch = np.array([[105, 102, 100, 97, 96], [103, 99, 103, 101, 102], [101, 98, 
                    [99, 101, 106, 104, 99], [104, 104, 104, 100, 98]])
 _sharpen = np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]])
 _sharp = np.asarray(filter2d(_patch, _sharpen, mode="same"))
-assert _sharp.shape == (5, 5) and _sharp[0, 0] == 320 and list(_sharp[1, :3]) == [210, 89, 111]
+assert _sharp.shape == (5, 5) and np.isclose(_sharp[0, 0], 320) and np.allclose(_sharp[1, :3], [210, 89, 111])
 assert np.allclose(filter2d(_patch, _sharpen, mode="same", fill=100),
                    signal.correlate2d(_patch, _sharpen, mode="same", boundary="fill", fillvalue=100))
 ### END HIDDEN TESTS
@@ -547,12 +595,12 @@ image_49 = np.arange(1, 50).reshape(7, 7)
 lecture_kernel = np.array([[-1,  1, -1],
                            [-2,  3,  1],
                            [ 2, -4,  0]])
-ours = filter2d(image_49, np.rot90(lecture_kernel, 2), mode="same")
+ours = np.asarray(filter2d(image_49, np.rot90(lecture_kernel, 2), mode="same"))
 scipy_result = signal.convolve2d(image_49, lecture_kernel, mode="same", boundary="fill", fillvalue=0)
-print(ours.astype(int))
-print("same as scipy.signal.convolve2d:", np.array_equal(ours, scipy_result))
+print(np.round(ours).astype(int))
+print("same as scipy.signal.convolve2d:", np.allclose(ours, scipy_result))
 print("forgetting the turn gives something else:",
-      not np.array_equal(filter2d(image_49, lecture_kernel, mode="same"), scipy_result))
+      not np.allclose(filter2d(image_49, lecture_kernel, mode="same"), scipy_result))
 
 # %% [markdown]
 # Away from the border every window sees the same ramp shifted, so the output falls by 7
@@ -578,7 +626,7 @@ fig, axes = plt.subplots(1, 4, figsize=(15, 4))
 axes[0].imshow(photo[:90, :90], cmap="gray", vmin=0, vmax=255)
 axes[0].set_title("photo (top-left corner)")
 for ax, (name, value) in zip(axes[1:], fills.items()):
-    blurred = filter2d(photo, box, mode="same", fill=value)
+    blurred = np.asarray(filter2d(photo, box, mode="same", fill=value))
     ax.imshow(blurred[:90, :90], cmap="gray", vmin=0, vmax=255)
     ax.set_title(f"15×15 box blur, {name}")
 for ax in axes:
@@ -634,9 +682,9 @@ axes[0].imshow(photo, cmap="gray", vmin=0, vmax=255)
 axes[0].set_title("input")
 axes[0].axis("off")
 for ax, (name, kernel) in zip(axes[1:], list(KERNELS.items())[1:]):
-    show_filtered(ax, filter2d(photo, kernel, mode="same"), kernel, name)
+    show_filtered(ax, np.asarray(filter2d(photo, kernel, mode="same")), kernel, name)
 turned = KERNELS["vertical edges"][::-1, ::-1]
-show_filtered(axes[-1], filter2d(photo, turned, mode="same"), turned,
+show_filtered(axes[-1], np.asarray(filter2d(photo, turned, mode="same")), turned,
               "vertical edges turned half a turn\n(= a true convolution): signs swap")
 plt.suptitle("One photo, filtered with filter2d(photo, kernel, mode='same')")
 plt.show()
@@ -644,15 +692,17 @@ plt.show()
 # %% [markdown]
 # Look at the tripod and the horizon: the vertical-edge kernel lights up the tripod's
 # legs, the horizontal-edge kernel the horizon and the line of the shoulders. In the last
-# picture the same kernel, turned half a turn, paints every edge in the opposite colour:
-# that is all the flip changes. Side by side, input and one output:
+# picture the same kernel, turned half a turn, paints every edge in the opposite colour.
+# For this kernel that is all the flip changes, because its half turn is exactly its
+# negative; further below is a kernel where the flip changes much more. Side by side,
+# input and one output:
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(9, 4.6))
 axes[0].imshow(photo, cmap="gray", vmin=0, vmax=255)
 axes[0].set_title("input, 256×256")
 axes[0].axis("off")
-show_filtered(axes[1], filter2d(photo, KERNELS["vertical edges"], mode="same"), KERNELS["vertical edges"],
+show_filtered(axes[1], np.asarray(filter2d(photo, KERNELS["vertical edges"], mode="same")), KERNELS["vertical edges"],
               "vertical edges, 'same' output, 256×256")
 plt.tight_layout()
 plt.show()
@@ -660,6 +710,46 @@ plt.show()
 # %% [markdown]
 # The thin dark line down the right-hand border is the zero padding again: next to the
 # bright sky, the black frame looks like a bright-to-dark edge.
+#
+# ### When the flip changes more than the sign
+#
+# Most kernels are neither symmetric nor antisymmetric under a half turn, and for them
+# the flip changes the whole response, not only its sign. The emboss kernel is one: turned
+# half a turn it keeps its +1 in the centre, but its −2 and +2 swap corners. The lecture's
+# kernel of section 4 is another.
+
+# %%
+emboss = KERNELS["emboss"]
+asymmetric = np.array([[-1, 1, -1],
+                       [-2, 3, 1],
+                       [2, -4, 0]])
+print("emboss turned half a turn:\n", emboss[::-1, ::-1])
+for name, kernel in [("vertical edges", KERNELS["vertical edges"]), ("emboss", emboss),
+                     ("section 4's kernel", asymmetric)]:
+    correlation = np.asarray(filter2d(photo, kernel, mode="same"))
+    convolution = np.asarray(filter2d(photo, kernel[::-1, ::-1], mode="same"))
+    agreement = np.corrcoef(correlation.ravel(), convolution.ravel())[0, 1]
+    print(f"{name:>18}: turned == minus the kernel? {np.array_equal(kernel[::-1, ::-1], -kernel)!s:>5}; "
+          f"correlation coefficient of the two responses {agreement:+.2f}")
+
+detail = (slice(10, 130), slice(40, 160))  # the head and the camera
+correlation = np.asarray(filter2d(photo, emboss, mode="same"))
+convolution = np.asarray(filter2d(photo, emboss[::-1, ::-1], mode="same"))
+fig, axes = plt.subplots(1, 3, figsize=(12, 4.4), layout="constrained")
+show_filtered(axes[0], correlation[detail], emboss, "correlation")
+show_filtered(axes[1], convolution[detail], emboss, "convolution (kernel turned)")
+show_filtered(axes[2], -correlation[detail], -emboss, "minus the correlation")
+plt.suptitle("Emboss, an asymmetric kernel: the flip changes the whole response, not just its sign")
+plt.show()
+
+# %% [markdown]
+# For the edge kernel the two responses are exact opposites: a correlation coefficient
+# of −1. For emboss and for section 4's kernel they are neither equal (+1) nor opposite
+# (−1). In the pictures, correlation and convolution both keep the photo (the +1 in the
+# middle) but add relief in opposite directions: the correlation adds how much brighter
+# the photo gets towards the lower right, the convolution towards the upper left. A mere
+# change of sign would give the photographic negative on the right. This is why a kernel
+# copied from a paper must be applied the way the paper meant it.
 #
 # ### Playground
 #
@@ -751,8 +841,9 @@ display(widgets.VBox([widgets.HBox([choice, numbers]), message, picture]))
 #   the kernel turned half a turn, `kernel[::-1, ::-1]`; not one flip, not a transpose.
 #   On the lecture's example correlation gives 34 and convolution 26.
 # - The two agree for kernels that look the same after a half turn (box, Gaussian,
-#   sharpen, the X kernel); for an edge kernel convolution flips the sign (−270 instead
-#   of +270).
+#   sharpen, the X kernel). For an edge kernel, whose half turn is its negative,
+#   convolution only flips the sign (−270 instead of +270); for a kernel that is neither,
+#   such as the lecture's 3×3 of section 4, it changes the whole response.
 # - Deep-learning "convolution" is correlation. The kernels are learned, so leaving the
 #   flip out only renames the weights.
 # - A **valid** output has shape `(H − kh + 1, W − kw + 1)`. Padding `p` pixels **per
