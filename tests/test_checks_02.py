@@ -331,6 +331,14 @@ def correlate_strides_from_shape(image, kernel):
     return np.einsum("ijkl,kl->ij", windows.astype(float), kernel)
 
 
+def correlate_integer_kernel(image, kernel):
+    return correlate_windows(image, np.asarray(kernel).astype(int))
+
+
+def filter_integer_kernel(image, kernel, mode="valid", fill=0):
+    return filter_scipy(image, np.asarray(kernel).astype(int), mode, fill)
+
+
 def correlate_via_uint8(image, kernel):
     return correlate_loops(np.asarray(image).astype(np.uint8), kernel)
 
@@ -558,6 +566,7 @@ def test_correlate2d_accepts(variant, seed):
     (correlate_drops_small_values, "values close to 0 were set to 0"),
     (correlate_strides_from_shape, "laid out row by row"),
     (correlate_via_uint8, "converted to uint8"),
+    (correlate_integer_kernel, "kernel was converted to integers"),
     (not_written, "not written yet"),
 ])
 def test_correlate2d_rejects(variant, words):
@@ -648,6 +657,7 @@ def test_filter2d_accepts(variant, seed):
     (filter_vague_errors, "'invalid arguments', which does not say what is wrong"),
     (filter_ndimage_default_border, "mirrored"),
     (filter_rounded, "rounded to 2 decimals"),
+    (filter_integer_kernel, "kernel was converted to integers"),
     (filter_no_default_fill, "TypeError"),
     (not_written, "not written yet"),
 ])

@@ -240,6 +240,9 @@ DTYPE_MISTAKE = ("the output array has the image's integer dtype (np.zeros_like(
 SMALL_VALUES_MISTAKE = ("values close to 0 were set to 0 (or rounded away); a small result is still a "
                         "result: when the image's values are small, so are the sums")
 
+KERNEL_INT_MISTAKE = ("the kernel was converted to integers (astype(int), or an integer array made to hold it), "
+                      "which cuts its fractional weights; keep the kernel as it is, or make it float")
+
 UINT8_MISTAKE = ("the image was converted to uint8, which wraps values below 0 and above 255 round and "
                  "cuts off fractions: not every image is 8-bit (a 16-bit photo reaches 65535); convert "
                  "to float instead")
@@ -356,6 +359,7 @@ def _valid_mistakes(image, kernel, oracle, target: str) -> dict:
         SMALL_VALUES_MISTAKE: lambda: np.where(np.abs(expected) < 1e-3, 0.0, expected),
         TRUNCATION_MISTAKE: lambda: np.trunc(expected),
         UINT8_MISTAKE: lambda: oracle(_as_uint8(image), kernel) if not np.array_equal(_as_uint8(image), image) else None,
+        KERNEL_INT_MISTAKE: lambda: oracle(image, np.trunc(kernel)) if not np.array_equal(np.trunc(kernel), kernel) else None,
     })
     mistakes.update(_rounding_mistakes(expected))
     return mistakes
@@ -569,6 +573,8 @@ def _filter_mistakes(image, kernel, mode, fill) -> dict:
         DTYPE_MISTAKE: lambda: _truncated_to_input_dtype(image, expected),
         SMALL_VALUES_MISTAKE: lambda: np.where(np.abs(expected) < 1e-3, 0.0, expected),
         TRUNCATION_MISTAKE: lambda: np.trunc(expected),
+        KERNEL_INT_MISTAKE: lambda: correlate_oracle(image, np.trunc(k), "same", fill) if not np.array_equal(np.trunc(k), k)
+        else None,
     }
     mistakes.update(_same_pad_mistakes(image, kernel, fill))
     mistakes.update(_rounding_mistakes(expected))
