@@ -18,7 +18,9 @@
 # **Time:** about 45 minutes. **Graded exercises:** 3 (`to_grayscale`,
 # `resize_nearest`, `dense_params`). Each has a check you can run as often as you like,
 # and a **Contract** line that says exactly what the check tests: the inputs it tries,
-# what it expects back, and which errors it expects for bad input. Stuck? run
+# what it expects back, and which errors it expects for bad input. Where an exercise
+# asks for an array, the check compares values: a float32 array, nested lists, or an
+# integer array that holds the exact values pass as well. Stuck? run
 # `check.NAME.hint()` in a new cell, once per hint: first the idea, then the formula, and
 # last the code itself.
 
@@ -349,7 +351,8 @@ for description, shape in [("128×128 grey", (128, 128)), ("128×128 colour", (1
 # ### Exercise 3 · `dense_params(n_inputs, n_hidden)`
 #
 # - **Input:** the number of inputs and of hidden units (positive ints).
-# - **Output:** the number of trainable parameters, weights plus biases, as an int.
+# - **Output:** the number of trainable parameters, weights plus biases, as a whole
+#   number (an int).
 # - **Example:** `dense_params(4, 3)` returns `15` (12 weights and 3 biases).
 #
 # **Contract.** The check tries the lecture's layers (400 → 120, 84 → 10, a 512×512×3 photo

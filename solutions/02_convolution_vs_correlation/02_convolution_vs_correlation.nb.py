@@ -22,9 +22,10 @@
 #
 # **Time:** about 60 minutes. **Graded exercises:** 4 (`correlate2d`, `convolve2d`,
 # `pad`, `filter2d`). Each has a check you can run as often as you like, and a
-# **Contract** line that says exactly what the check tests. Stuck? run
-# `check.NAME.hint()` in a new cell, once per hint: the idea, then the formula, then the
-# code.
+# **Contract** line that says exactly what the check tests. Where an exercise asks for a
+# float array, the check compares values: a float32 array, nested lists, or an integer
+# array that holds the exact values pass as well. Stuck? run `check.NAME.hint()` in a new
+# cell, once per hint: the idea, then the formula, then the code.
 
 # %%
 import matplotlib.pyplot as plt

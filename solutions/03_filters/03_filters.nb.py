@@ -23,8 +23,10 @@
 # **Time:** about 90 minutes. **Graded exercises:** 8 (`box_kernel`, `gaussian_kernel`,
 # `median_filter`, `sobel_magnitude`, `kirsch_kernels`, `edge_1d`, `sharpen_kernel`,
 # `unsharp_mask`). Each has a check you can run as often as you like, and a **Contract**
-# line that says exactly what the check tests. Stuck? run `check.NAME.hint()` in a new
-# cell, once per hint: the idea, then the formula, then the code.
+# line that says exactly what the check tests. Where an exercise asks for a float array,
+# the check compares values: a float32 array, nested lists, or an integer array that
+# holds the exact values pass as well. Stuck? run `check.NAME.hint()` in a new cell, once
+# per hint: the idea, then the formula, then the code.
 #
 # All exercises can be done with numpy alone. The explanations use
 # `scipy.ndimage.correlate(image, kernel, mode=...)` to apply a kernel quickly; it is the
