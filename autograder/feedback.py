@@ -203,14 +203,25 @@ def _unchanged(value: Any, snapshot: Any) -> bool:
     return bool(value == snapshot)
 
 
-def _changed_input_message(where: str, value: Any) -> str:
+ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth")
+
+
+def argument_label(position: int | str) -> str:
+    """'second argument' for position 1, 'argument `size`' for a keyword."""
+    if isinstance(position, str):
+        return f"argument `{position}`"
+    return f"{ORDINALS[position] if position < len(ORDINALS) else f'#{position + 1}'} argument"
+
+
+def changed_input_message(where: str, value: Any, position: int | str) -> str:
+    """What to tell a learner whose function changed the argument at ``position`` in place."""
     if isinstance(value, np.ndarray):
-        return (f"{where} changed its input array in place. Work on a copy "
-                f"(for example `image = image.astype(float)`) so the caller's data stays intact.")
+        return (f"{where} changed its input array in place ({argument_label(position)}). Work on a "
+                f"copy (for example `image = image.astype(float)`) so the caller's data stays intact.")
     kind = type(value).__name__
-    return (f"{where} changed its input {kind} in place (append, pop, insert, sort, or assigning "
-            f"to its items). Work on a copy (`values = list(values)` or `np.array(values)`) so "
-            f"the caller's {kind} stays intact: the notebook's next cell uses it again.")
+    return (f"{where} changed its {argument_label(position)} (a {kind}) in place (append, pop, insert, "
+            f"sort, or assigning to its items). Work on a copy (`values = list(values)` or "
+            f"`np.array(values)`) so the caller's {kind} stays intact: the notebook's next cell uses it again.")
 
 
 def call(func: Callable, *args: Any, name: str | None = None,
@@ -227,8 +238,8 @@ def call(func: Callable, *args: Any, name: str | None = None,
     if not callable(func):
         fail(f"Expected a function for `{name}`, got {describe(func)}. "
              f"Pass the function itself: check.{name}({name}), without parentheses after it.")
-    inputs = list(args) + list(kwargs.values())
-    before = [_snapshot(value) for value in inputs]
+    inputs = list(enumerate(args)) + list(kwargs.items())
+    before = [_snapshot(value) for _, value in inputs]
     try:
         with quiet(), _time_limit(timeout):
             result = func(*args, **kwargs)
@@ -241,9 +252,9 @@ def call(func: Callable, *args: Any, name: str | None = None,
         raise
     except Exception as error:  # the learner's bug, reported without the traceback
         fail(f"{where} raised {type(error).__name__}: {error}")
-    for value, snapshot in zip(inputs, before):
+    for (position, value), snapshot in zip(inputs, before):
         if not _unchanged(value, snapshot):
-            fail(_changed_input_message(where, value))
+            fail(changed_input_message(where, value, position))
     return result
 
 
@@ -324,15 +335,15 @@ def expect_raises(func: Callable, exception: type[BaseException], *args: Any,
     """
     name = name or getattr(func, "__name__", "your function")
     where = signature(name, *args, **kwargs)
-    inputs = list(args) + list(kwargs.values())
-    before = [_snapshot(value) for value in inputs]
+    inputs = list(enumerate(args)) + list(kwargs.items())
+    before = [_snapshot(value) for _, value in inputs]
     try:
         with quiet(), _time_limit(DEFAULT_TIMEOUT_S):
             func(*args, **kwargs)
     except exception as error:
-        for value, snapshot in zip(inputs, before):
+        for (position, value), snapshot in zip(inputs, before):
             if not _unchanged(value, snapshot):
-                fail(_changed_input_message(where, value))
+                fail(changed_input_message(where, value, position))
         text = str(error)
         if mentioning and not any(word.lower() in text.lower() for word in mentioning):
             said = f"the message {text!r}" if text.strip() else "an empty message"

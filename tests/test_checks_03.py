@@ -778,7 +778,7 @@ def edge_uint8(pixels):
     (lambda pixels: np.clip(np.convolve(np.asarray(pixels, float), [-1, 2, -1], mode="valid"), 0, 1),
      "shorter than the input"),
     (edge_uint8, "uint8 wrap-around"),
-    (edge_consumes_its_list, "changed its input list in place"),
+    (edge_consumes_its_list, r"changed its first argument \(a list\) in place"),
     (edge_growing_default, "called a second time"),
     (edge_no_int_conversion, "arithmetic on booleans"),
     (not_written, "not written yet"),

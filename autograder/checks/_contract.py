@@ -32,14 +32,13 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from autograder.feedback import call, describe, expect_raises, fail, quiet, show, signature, to_array
+from autograder.feedback import (call, changed_input_message, describe, expect_raises, fail, quiet, show, signature,
+                                 to_array)
 
 EPS32 = float(np.finfo(np.float32).eps)
 #: Below this, a probability or pixel value is zero for every practical purpose (float32
 #: underflows there); differences that small are never a mistake.
 TINY = 1e-30
-
-ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth")
 
 
 # ---------------------------------------------------------------------------------------
@@ -66,18 +65,6 @@ def _same(a: Any, b: Any) -> bool:
         return a is b
 
 
-def _argument_changed(index: int, original: Any, where: str) -> str:
-    kind = "array" if isinstance(original, np.ndarray) else type(original).__name__
-    advice = ("Work on a copy (for example `x = np.array(x, dtype=float)`), never on the "
-              "caller's array" if isinstance(original, np.ndarray) else
-              "Read it without changing it: no .pop(), .append(), .sort() or item assignment "
-              "on the list you were given (make your own copy if you need one)")
-    ordinal = ORDINALS[index] if index < len(ORDINALS) else f"#{index + 1}"
-    return (f"{where} changed its {ordinal} argument (a {kind}) in place: the caller's data is "
-            f"different after the call. {advice}, so that the notebook's next cells still see "
-            f"the original.")
-
-
 def call_unchanged(func: Callable, *args: Any, name: str, again: bool = False) -> Any:
     """Call the learner's ``func(*args)`` (through :func:`autograder.feedback.call`, which
     turns exceptions, time-outs and unwritten functions into messages) and fail if any
@@ -88,13 +75,13 @@ def call_unchanged(func: Callable, *args: Any, name: str, again: bool = False) -
     result = call(func, *args, name=name)
     for index, (original, now) in enumerate(zip(before, args)):
         if not _same(original, now):
-            fail(_argument_changed(index, original, where))
+            fail(changed_input_message(where, original, index))
     if again:
         snapshot = copy.deepcopy(result)
         second = call(func, *args, name=name)
         for index, (original, now) in enumerate(zip(before, args)):
             if not _same(original, now):
-                fail(_argument_changed(index, original, where) + " (It happened on the second call.)")
+                fail(changed_input_message(where, original, index) + " (It happened on the second call.)")
         if not _same(snapshot, second):
             fail(f"{where} gave a different answer when called a second time with the same inputs.\n"
                  f"  first call:  {show(snapshot) if isinstance(snapshot, np.ndarray) else repr(snapshot)[:300]}\n"
