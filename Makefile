@@ -18,8 +18,8 @@ setup: $(STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[all]"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv>=0.5,<1"
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e ".[all]"
 	$(BIN)/autograder kernel
 	touch $(STAMP)
 
@@ -32,10 +32,12 @@ lab-solutions: setup
 # What only the tests need: Debian packages (a browser, the grading sandbox; installed
 # with apt as root or through sudo), a learner's clean install of the wheel, and the rebuilt
 # Colab runtime (a Python 3.13 venv).
+# The two environments are built side by side (each mostly waits on downloads).
 test-tools: setup
 	tests/support/system-packages.sh
-	$(BIN)/python tests/support/learner_env.py build
-	$(BIN)/python tests/support/colab_runtime.py build
+	$(BIN)/python tests/support/learner_env.py build & learner=$$!; \
+	$(BIN)/python tests/support/colab_runtime.py build; colab=$$?; \
+	wait $$learner && test $$colab -eq 0
 
 test: test-tools
 	PATH="$(CURDIR)/$(BIN):$$PATH" COURSE_OFFLINE=$${COURSE_OFFLINE:-1} $(BIN)/python -m pytest -n $(JOBS) --dist loadgroup --durations=20

@@ -1,12 +1,16 @@
-"""Shared fixtures: the repository root and a clean environment for subprocesses."""
+"""Shared fixtures: the repository root, a clean environment for subprocesses, and the
+release artefacts built once per test run."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sys
 from pathlib import Path
 
 import pytest
+
+from autograder import release
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -27,3 +31,20 @@ def subprocess_env(**extra: str) -> dict:
 @pytest.fixture
 def root() -> Path:
     return ROOT
+
+
+@pytest.fixture(scope="session")
+def release_artifacts(tmp_path_factory) -> release.Artifacts:
+    """The wheel, sdist and learner copy of this checkout, built once for the whole run and
+    shared by every xdist worker (two builds at once in one source tree collide in
+    setuptools' egg-info folder)."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    shared = tmp_path_factory.getbasetemp().parent / f"release-{run}" if run else tmp_path_factory.getbasetemp() / "release"
+    shared.mkdir(parents=True, exist_ok=True)
+    with open(shared / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (shared / ".done").exists():
+            return release.Artifacts(next(shared.glob("*.whl")), next(shared.glob("*.tar.gz")), shared / "learner")
+        artifacts = release.build(shared, ROOT)
+        (shared / ".done").touch()
+        return artifacts

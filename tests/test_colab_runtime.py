@@ -127,11 +127,8 @@ class Install:
 
 
 @pytest.fixture(scope="session")
-def index(tmp_path_factory) -> Index:
-    dist = tmp_path_factory.mktemp("colab-dist")
-    subprocess.run([sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(ROOT)], check=True,
-                   capture_output=True)
-    served = _serve(_simple_index(tmp_path_factory.mktemp("colab-index"), sorted(dist.glob("*.whl"))))
+def index(release_artifacts, tmp_path_factory) -> Index:
+    served = _serve(_simple_index(tmp_path_factory.mktemp("colab-index"), [release_artifacts.wheel]))
     yield served
     served.server.shutdown()
 

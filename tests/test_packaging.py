@@ -19,7 +19,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import authoring, paths, release
+from autograder import authoring, models, paths, release
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "tests" / "support"))
@@ -31,8 +31,8 @@ ASSIGNMENTS = paths.assignments(ROOT)
 
 
 @pytest.fixture(scope="session")
-def artifacts(tmp_path_factory) -> release.Artifacts:
-    return release.build(tmp_path_factory.mktemp("dist"), ROOT)
+def artifacts(release_artifacts) -> release.Artifacts:
+    return release_artifacts
 
 
 def _wheel_names(artifacts) -> list[str]:
@@ -190,6 +190,29 @@ def test_installed_wheel_is_not_the_source_tree(learner_venv, tmp_path):
     module, data = result.stdout.split()
     assert "site-packages" in module and "site-packages" in data
     assert not module.startswith(str(ROOT / "autograder")) and not data.startswith(str(ROOT / "data"))
+
+
+# Packages of the extras, which a learner's core install (a hub image, Colab) may not have.
+NOT_IN_THE_CORE = ["nbformat", "nbclient", "nbgrader", "ipywidgets", "jupyterlab", "pytest"]
+CORE_ONLY_PROBE = f"""
+import importlib, pkgutil, sys
+for name in {NOT_IN_THE_CORE!r}:
+    sys.modules[name] = None  # `import name` now fails as if it were not installed
+import numpy as np
+import autograder.checks, autograder.models as models
+for module in pkgutil.iter_modules(autograder.checks.__path__):
+    importlib.import_module("autograder.checks." + module.name)
+for name in models.SHIPPED:
+    model = models.load(name)
+    print(name, model(np.zeros((1,) + tuple(model.input_shape[1:]), "float32")).shape)
+"""
+
+
+def test_core_install_imports_every_check_and_loads_the_models_without_the_extras(learner_venv, tmp_path):
+    result = subprocess.run([str(learner_venv), "-c", CORE_ONLY_PROBE], capture_output=True, text=True,
+                            cwd=tmp_path, env={**os.environ, "PYTHONPATH": "", "COURSE_ROOT": ""}, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert all(name in result.stdout for name in models.SHIPPED), result.stdout
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

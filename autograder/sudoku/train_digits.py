@@ -37,7 +37,6 @@ from pathlib import Path
 import numpy as np
 
 from autograder import models, paths
-from autograder.notebook import load_functions
 from autograder.sudoku import digits
 
 ASSIGNMENT = "09_sudoku_ocr"
@@ -46,6 +45,10 @@ ASSIGNMENT = "09_sudoku_ocr"
 def notebook_functions(names=("digit_box", "digit_image", "cell_ink", "to_gray")) -> dict:
     """The named functions of the solution notebook's source (its imports, defs and the
     constants they read), loaded with :func:`autograder.notebook.load_functions`."""
+    # Imported here: models.load builds the digit network from this module, and a learner's
+    # core install (a JupyterHub image, a laptop without the lab extra) has no nbformat.
+    from autograder.notebook import load_functions
+
     return load_functions(paths.source_path(ASSIGNMENT), names)
 
 

@@ -33,14 +33,18 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from installer import install, pip_environment
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 FREEZE = HERE / "colab" / "pip-freeze.txt"
 VENV = ROOT / ".venv-colab"
 KERNEL_NAME = "colab-runtime"
 OLDEST_KERAS = "3.10.0"
-# The kernel stack that runs notebooks on Colab, besides what the course itself requires.
-KERNEL_STACK = ["ipykernel", "ipython", "jupyter_client", "pip", "setuptools"]
+# What Colab preinstalls besides the course's own requirements that the notebooks rely on:
+# the kernel stack, plus the widgets of 02's kernel explorer (the course's core requirements
+# leave ipywidgets out; Colab has 7.7).
+KERNEL_STACK = ["ipykernel", "ipython", "jupyter_client", "pip", "setuptools", "ipywidgets"]
 GOOGLE_COLAB_STAND_IN = '''"""Stand-in for Colab's google.colab module: its presence is how notebooks know they run on Colab."""
 '''
 
@@ -112,14 +116,6 @@ def find_python313() -> str:
                      "or put python3.13 on PATH.")
 
 
-def pip_environment() -> dict[str, str]:
-    """pip as a clean machine has it: PyPI only, no site-wide configuration."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PIP_")}
-    env["PIP_CONFIG_FILE"] = os.devnull
-    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
-    return env
-
-
 def freeze(python: Path) -> list[str]:
     """`pip freeze` of an environment, as sorted lines."""
     out = subprocess.run([str(python), "-m", "pip", "freeze", "--all"], capture_output=True, text=True,
@@ -171,10 +167,7 @@ def build(venv: Path = VENV) -> Runtime:
     if missing:
         raise SystemExit(f"not in Colab's package list, so not preinstalled there: {missing}")
     print(f"building the Colab runtime in {venv}: {', '.join(wanted)} at Colab's versions", flush=True)
-    subprocess.run([str(runtime.python), "-m", "pip", "install", "--quiet", "-c", str(constraints),
-                    f"pip=={pins['pip']}"], check=True, env=pip_environment())
-    subprocess.run([str(runtime.python), "-m", "pip", "install", "--quiet", "-c", str(constraints), *wanted],
-                   check=True, env=pip_environment())
+    install(runtime.python, f"pip=={pins['pip']}", *wanted, constraints=constraints)
     _remove_what_colab_lacks(runtime, pins)
     _install_google_colab(runtime)
     _write_kernel_spec(runtime)

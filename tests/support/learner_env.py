@@ -20,7 +20,10 @@ import shutil
 import subprocess
 import sys
 import venv
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from installer import install, pip_environment
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -32,16 +35,6 @@ PLATFORMS = {
     "macos-arm64": ["macosx_14_0_arm64"],
     "windows-x86_64": ["win_amd64"],
 }
-
-
-def pip_environment() -> dict[str, str]:
-    """pip as a clean machine has it: PyPI only, no site-wide configuration."""
-    import os
-
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PIP_")}
-    env["PIP_CONFIG_FILE"] = os.devnull
-    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
-    return env
 
 
 def python_of(folder: Path) -> Path:
@@ -63,18 +56,23 @@ def report_path(platform: str, python: str, folder: Path = VENV) -> Path:
 
 
 def resolve(wheel: Path, folder: Path = VENV) -> None:
-    """pip's install report for ``wheel`` on every platform and Python of the course."""
-    for platform, tags in PLATFORMS.items():
-        for python in PYTHONS:
-            target = report_path(platform, python, folder)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            scratch = folder / "resolutions" / "scratch"
-            platforms = [option for tag in tags for option in ("--platform", tag)]
-            subprocess.run([str(python_of(folder)), "-m", "pip", "install", "--quiet", "--dry-run", "--ignore-installed",
-                            "--only-binary=:all:", *platforms, "--python-version", python, "--implementation", "cp",
-                            "--target", str(scratch), "--report", str(target), str(wheel)],
-                           check=True, env=pip_environment())
-            shutil.rmtree(scratch, ignore_errors=True)
+    """pip's install report for ``wheel`` on every platform and Python of the course (run
+    side by side: each one mostly waits on the package index)."""
+    jobs = [(platform, python) for platform in PLATFORMS for python in PYTHONS]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda job: _resolve_one(wheel, folder, *job), jobs))
+
+
+def _resolve_one(wheel: Path, folder: Path, platform: str, python: str) -> None:
+    target = report_path(platform, python, folder)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    scratch = folder / "resolutions" / f"scratch-{platform}-{python}"
+    platforms = [option for tag in PLATFORMS[platform] for option in ("--platform", tag)]
+    subprocess.run([str(python_of(folder)), "-m", "pip", "install", "--quiet", "--dry-run", "--ignore-installed",
+                    "--only-binary=:all:", *platforms, "--python-version", python, "--implementation", "cp",
+                    "--target", str(scratch), "--report", str(target), str(wheel)],
+                   check=True, env=pip_environment())
+    shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _fingerprint() -> str:
@@ -92,8 +90,7 @@ def build(folder: Path = VENV) -> Path:
     venv.EnvBuilder(with_pip=True).create(folder)
     wheel = build_wheel(folder / "dist")
     print(f"installing {wheel.name} into {folder} as a learner does", flush=True)
-    subprocess.run([str(python_of(folder)), "-m", "pip", "install", "--quiet", f"{wheel}[lab]"], check=True,
-                   env=pip_environment())
+    install(python_of(folder), f"{wheel}[lab]")
     resolve(wheel, folder)
     stamp.write_text(_fingerprint())
     print(f"learner environment ready: {folder}")
