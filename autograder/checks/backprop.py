@@ -38,14 +38,14 @@ from autograder.feedback import (CheckFailure, call, describe, expect_array, exp
 
 
 def _batch(x, name: str = "x") -> np.ndarray:
-    """``x`` as a float array of shape (m, n_H, n_W, n_C), or a ValueError that says how to fix it."""
+    """``x`` as a float64 array of shape (m, n_H, n_W, n_C), or a ValueError that says how to fix it."""
     array = np.asarray(x)
     if array.ndim == 3:
         raise ValueError(f"{name} has shape {array.shape}: one image, but the layer takes a batch "
                          f"(m, n_H, n_W, n_C). Add a batch axis: {name}[None].")
     if array.ndim != 4:
         raise ValueError(f"{name} has shape {array.shape}; expected a batch (m, n_H, n_W, n_C)")
-    return array.astype(np.float64) if array.dtype != np.float32 else array
+    return array.astype(np.float64)
 
 
 def _tf():
@@ -139,8 +139,7 @@ class ConvMistake:
 def conv_backward_reference(dz, x, W, stride: int, pad: int, mistake: ConvMistake = ConvMistake()):
     """(dx, dW) of L = Σ z · dz by explicit loops over the output positions (vectorised over
     the batch and the channels), with the switches of ``mistake``."""
-    x, dz = _batch(x).astype(np.float64), np.asarray(dz, np.float64)
-    W = np.asarray(W, np.float64)
+    x, dz, W = _batch(x), np.asarray(dz, np.float64), np.asarray(W, np.float64)
     m, n_H, n_W, _ = x.shape
     f = W.shape[0]
     xp = np.pad(x, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
@@ -205,7 +204,7 @@ def _max_mask(window: np.ndarray, mistake: PoolMistake) -> np.ndarray:
 
 def pool_backward_reference(da, x, f: int, s: int, mode: str, mistake: PoolMistake = PoolMistake()):
     """dx of L = Σ pool(x) · da by explicit loops over the output positions."""
-    x, da = _batch(x).astype(np.float64), np.asarray(da, np.float64)
+    x, da = _batch(x), np.asarray(da, np.float64)
     dx = np.zeros_like(x)
     step = 1 if mistake.no_stride else s
     for i in range(da.shape[1]):

@@ -468,7 +468,7 @@ check.conv_backward(conv_backward)
 check.conv_backward(conv_backward, seed=7007)
 _x = np.arange(150, dtype=float).reshape(2, 5, 5, 3) / 10
 _dx, _dW, _db = conv_backward(np.ones((2, 3, 3, 4)), _x, np.ones((3, 3, 3, 4)), np.zeros(4), 1, 0)
-assert np.allclose(_db, [18.0, 18.0, 18.0, 18.0]) and _dx.shape == (2, 5, 5, 3) and _dW.shape == (3, 3, 3, 4)
+assert np.allclose(_db, [18.0, 18.0, 18.0, 18.0]) and np.shape(_dx) == (2, 5, 5, 3) and np.shape(_dW) == (3, 3, 3, 4)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -594,7 +594,7 @@ for mode in ("max", "average"):
 check.pool_backward(pool_backward)
 ### BEGIN HIDDEN TESTS
 check.pool_backward(pool_backward, seed=7070)
-_dx = pool_backward(np.ones((1, 3, 3, 1)), lecture_map[None, :, :, None], 3, 1, "max")[0, :, :, 0]
+_dx = np.asarray(pool_backward(np.ones((1, 3, 3, 1)), lecture_map[None, :, :, None], 3, 1, "max"))[0, :, :, 0]
 assert _dx[2, 1] == 4 and _dx[4, 2] == 3 and _dx[2, 3] == 2 and _dx.sum() == 9
 ### END HIDDEN TESTS
 
