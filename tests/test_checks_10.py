@@ -333,8 +333,7 @@ def test_receptive_field_matches_a_brute_force_count():
         assert max(covered) - min(covered) + 1 == arch.receptive_field_and_jump(layers)[0]
 
 
-@pytest.mark.parametrize("sizes", [(64, 64, 256, 1), (256, 64, 256, 1), (256, 128, 512, 2), (128, 32, 128, 2),
-                                   (7, 3, 5, 1)])
+@pytest.mark.parametrize("sizes", [(128, 32, 128, 2), (7, 3, 5, 1)])  # ResNet50's own blocks: the next test
 def test_bottleneck_reference_agrees_with_keras(sizes):
     assert arch.bottleneck_reference(*sizes) == bottleneck_keras(*sizes)
 

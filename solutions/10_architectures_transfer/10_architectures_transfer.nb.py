@@ -643,9 +643,9 @@ print(f"at the input: plain {plain[0]:.1e}, residual {residual[0]:.1e} (relative
 # %%
 from autograder import models
 from autograder.checks.mnist import reference_architecture
-from autograder.data import load_mnist
+from autograder.data import mnist_subset
 
-mnist = load_mnist(offline=True)  # the sample the network was trained on, and its 1,000 test digits
+mnist = mnist_subset()  # the sample's split: the 4,000 digits it was trained on, 1,000 others
 source = models.load("mnist_reference")  # reference_architecture(), trained as above
 _, mnist_accuracy = source.evaluate(mnist.x_test[..., None] / 255.0, mnist.y_test, verbose=0)
 print(f"accuracy on {len(mnist.x_test):,} held-out MNIST digits: {mnist_accuracy:.1%}")
@@ -824,6 +824,7 @@ for method in methods:
     axes[0].plot(shots, [runs[k][method][0] for k in shots], "o-", color=colours[method], label=method)
 axes[0].axhline(accuracy(source, x_test, y_test), color="gray", linestyle=":", label="MNIST network, untouched")
 axes[0].set_xscale("log")
+axes[0].minorticks_off()
 axes[0].set_xticks(shots, [str(k) for k in shots])
 axes[0].set_xlabel("printed examples per digit (log scale)")
 axes[0].set_ylabel("accuracy on held-out printed digits")
