@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
+import logging
 import os
 import re
 import shutil
@@ -49,12 +50,10 @@ SOLUTION = nbformat.read(str(ROOT / "solutions" / ASSIGNMENT / NOTEBOOK), as_ver
 COMMON_SETTINGS = accounts.DEPLOY / "jupyter" / "common"
 
 CANNOT_RUN = accounts.can_run_tests()
-pytestmark = [
-    pytest.mark.xdist_group("exchange_loop"),
-    # In CI (which runs as root) the test must run: a missing tool is a failure there.
-    pytest.mark.skipif(CANNOT_RUN is not None and not os.environ.get("CI"),
-                       reason=f"{CANNOT_RUN} (CI runs it as root)"),
-]
+pytestmark = pytest.mark.xdist_group("exchange_loop")
+# In CI (which runs as root) the loop must run: a missing tool is a failure there.
+needs_root = pytest.mark.skipif(CANNOT_RUN is not None and not os.environ.get("CI"),
+                                reason=f"{CANNOT_RUN} (CI runs it as root)")
 
 
 def _meta(cell) -> dict:
@@ -383,6 +382,7 @@ def cell_outputs(path: Path) -> str:
 # The loop
 
 
+@needs_root
 def test_release_to_feedback_with_real_accounts(classroom: ClassRoom, tmp_path):
     room = classroom
     steps = room.steps
@@ -553,3 +553,66 @@ def test_release_to_feedback_with_real_accounts(classroom: ClassRoom, tmp_path):
     table = steps.table()
     (tmp_path / "exchange-steps.txt").write_text(table + "\n")
     print("\n" + table)
+
+
+# --------------------------------------------------------------------------------------
+# SafeCollect on its own (any user)
+
+
+def _safe_collect(ignore=(".ipynb_checkpoints", "*.db")):
+    from nbgrader.coursedir import CourseDirectory
+
+    from autograder.exchange import SafeCollect
+
+    return SafeCollect(coursedir=CourseDirectory(ignore=list(ignore)), log=logging.getLogger("safe-collect-test"))
+
+
+def test_safe_collect_copies_files_but_no_links_or_special_files(tmp_path, caplog):
+    secret = tmp_path / "instructor" / "solution.ipynb"
+    secret.parent.mkdir()
+    secret.write_text("the answers")
+    submission = tmp_path / "inbound" / "ada+01+2026-01-01 10:00:00.000000 UTC+abcdefghijkl"
+    (submission / "data").mkdir(parents=True)
+    (submission / NOTEBOOK).write_text("{}")
+    (submission / "data" / "notes.txt").write_text("mine")
+    (submission / "gradebook.db").write_text("ignored by CourseDirectory.ignore")
+    (submission / "stolen.ipynb").symlink_to(secret)
+    (submission / "data" / "elsewhere").symlink_to(secret.parent, target_is_directory=True)
+    os.mkfifo(submission / "pipe.ipynb")
+    destination = tmp_path / "submitted" / "ada" / "01"
+    with caplog.at_level(logging.WARNING, logger="safe-collect-test"):
+        _safe_collect().do_copy(str(submission), str(destination))
+    copied = sorted(str(path.relative_to(destination)) for path in destination.rglob("*"))
+    assert copied == ["01_images_as_arrays.ipynb", "data", "data/notes.txt"]
+    assert not any(path.is_symlink() for path in destination.rglob("*"))
+    warnings = caplog.text
+    assert "stolen.ipynb: a link" in warnings and "elsewhere: a link" in warnings
+    assert "pipe.ipynb: not a regular file" in warnings
+
+
+def test_safe_collect_refuses_a_link_in_place_of_the_submission(tmp_path):
+    solutions = tmp_path / "instructor" / "solutions"
+    solutions.mkdir(parents=True)
+    (solutions / NOTEBOOK).write_text("the answers")
+    link = tmp_path / "inbound" / "ada+01+2026-01-01 10:00:00.000000 UTC+abcdefghijkl"
+    link.parent.mkdir()
+    link.symlink_to(solutions, target_is_directory=True)
+    with pytest.raises(OSError):
+        _safe_collect().do_copy(str(link), str(tmp_path / "submitted" / "ada" / "01"))
+    assert not (tmp_path / "submitted" / "ada" / "01" / NOTEBOOK).exists()
+
+
+def test_safe_collect_counts_a_folder_only_for_its_owner(tmp_path, caplog):
+    import pwd
+
+    me = pwd.getpwuid(os.getuid()).pw_name
+    collect = _safe_collect()
+    own = tmp_path / f"{me}+01+2026-01-01 10:00:00.000000 UTC+abcdefghijkl"
+    forged = tmp_path / "someone-else+01+2026-01-02 10:00:00.000000 UTC+mnopqrstuvwx"
+    own.mkdir()
+    forged.mkdir()
+    assert collect._path_to_record(str(own))["username"] == me
+    with caplog.at_level(logging.WARNING, logger="safe-collect-test"):
+        impostor = collect._path_to_record(str(forged))["username"]
+    assert impostor != "someone-else" and impostor.startswith(collect._IMPOSTOR)
+    assert f"claims to be by someone-else but was made by {me}" in caplog.text
