@@ -4,7 +4,7 @@ JupyterLab per person running as that person, nbgrader's exchange between them.
 Run as root from the hub's state folder (its database and cookie secret go there), with
 the course environment's JupyterHub, e.g.
 
-    cd /srv/jupyterhub && /opt/cnn-course/bin/jupyterhub -f /opt/cnn-course/deploy/jupyterhub_config.py
+    cd /srv/jupyterhub && /opt/cnn-course/bin/jupyterhub -f /etc/jupyterhub-cnn-course/jupyterhub_config.py
 
 Who is who comes from two Unix groups: members of the instructors' group get nbgrader's
 formgrader and course list, members of the learners' group the assignment list only;

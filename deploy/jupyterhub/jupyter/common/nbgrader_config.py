@@ -1,7 +1,7 @@
 """nbgrader settings that every account of the class server shares: the course and its
-exchange. The hub puts this folder on JUPYTER_CONFIG_PATH of every single-user server;
-on the command line, learners and the instructor get it from the same variable
-(/etc/profile.d/cnn-course.sh in docs/jupyterhub.md). See docs/jupyterhub.md."""
+exchange. The hub puts this folder on JUPYTER_CONFIG_PATH of every JupyterLab; for
+nbgrader's command line, link this file to /etc/jupyter/nbgrader_config.py
+(docs/jupyterhub.md)."""
 
 import os
 
