@@ -462,11 +462,14 @@ def test_release_to_feedback_with_real_accounts(classroom: ClassRoom, tmp_path):
         room.run(hostile, "cp", "-r", str(outbound), str(decoy / ASSIGNMENT)).check()
         room.nbgrader(hostile, "submit", ASSIGNMENT, f"--student={room.right.name}", cwd=decoy)
 
-    inbound = sorted(path.name for path in (room.course_exchange / "inbound").iterdir())
-    assert len(inbound) == 4, inbound
-    for name in inbound:
+    inbound = sorted((room.course_exchange / "inbound").iterdir())
+    makers = sorted((path.name.split("+")[0], path.stat().st_uid) for path in inbound)
+    # each folder belongs to whoever made it, whatever name it claims (the decoy: the hostile learner)
+    assert makers == sorted([(room.right.name, room.right.uid), (room.mistake.name, room.mistake.uid),
+                             (hostile.name, hostile.uid), (room.right.name, hostile.uid)]), makers
+    for path in inbound:
         # nbgrader's exchange hides submissions by name: student+assignment+time+random
-        assert re.fullmatch(rf"[a-z0-9]+\+{ASSIGNMENT}\+[^+]+\+[A-Za-z0-9_-]{{12}}", name), name
+        assert re.fullmatch(rf"[a-z0-9]+\+{ASSIGNMENT}\+[^+]+\+[A-Za-z0-9_-]{{12}}", path.name), path.name
     for learner in room.learners:
         assert_owned(learner.home / ".local" / "share" / "jupyter" / "nbgrader_cache", learner)
 
@@ -493,6 +496,8 @@ def test_release_to_feedback_with_real_accounts(classroom: ClassRoom, tmp_path):
     summary = (graded.stdout.strip().splitlines() or graded.stderr.strip().splitlines() or [""])[-1]
     print(f"[exchange] graded {how}: {summary}")
     graded.check()
+    for written in ("grades.csv", "gradebook.db", "autograded", f"autograded/{hostile.name}/{ASSIGNMENT}/{NOTEBOOK}"):
+        assert_owned(room.course / written, instructor)
     grades = read_grades(room)
     assert sorted(grades) == sorted(learner.name for learner in room.learners), grades
     right, mistake, hostile_row = (grades[learner.name] for learner in room.learners)
