@@ -103,6 +103,7 @@ class ClassRoom:
     mistake: Account
     hostile: Account
     view: accounts.View
+    sessions: dict[str, accounts.Session] = field(default_factory=dict)
     steps: Steps = field(default_factory=Steps)
     markers: dict[str, str] = field(default_factory=dict)  # learner name → a token only its work contains
 
@@ -125,11 +126,25 @@ class ClassRoom:
     def run(self, account: Account, *argv: str, cwd: Path | None = None, timeout: float = 600) -> accounts.Outcome:
         return accounts.run_as(account, list(argv), self.view, cwd=cwd, env=self.env(account), timeout=timeout)
 
+    def open_sessions(self) -> None:
+        """One session per account (class_accounts.Session), started side by side."""
+        for account in (self.instructor, *self.learners):
+            preload = ("autograder.exchange",) if account is self.instructor else ()
+            self.sessions[account.name] = accounts.Session(account, self.view, self.env(account), preload)
+        for session in self.sessions.values():
+            session.wait_ready()
+
+    def close_sessions(self) -> None:
+        for session in self.sessions.values():
+            session.close()
+
     def nbgrader(self, account: Account, *args: str, cwd: Path | None = None) -> accounts.Outcome:
-        return self.run(account, "nbgrader", *args, cwd=cwd).check()
+        """`nbgrader ARGS` as ``account``."""
+        return self.sessions[account.name].run(["nbgrader", *args], cwd=cwd).check()
 
     def python(self, account: Account, code: str, *args: str, cwd: Path | None = None) -> accounts.Outcome:
-        return self.run(account, "python", "-c", code, *args, cwd=cwd).check()
+        """`python -c CODE ARGS` as ``account``."""
+        return self.sessions[account.name].run(["python", "-c", code, *args], cwd=cwd).check()
 
     def each_learner(self, action) -> dict[str, object]:
         """``action(learner)`` for the three learners at once, as a class would."""
@@ -158,7 +173,12 @@ def classroom():
         (exchange / COURSE_ID).mkdir(mode=0o755)
         os.chown(exchange / COURSE_ID, instructor.uid, instructor.gid)
         room = ClassRoom(base, exchange, instructor, right, mistake, hostile, accounts.course_environment_view())
-        yield room
+        try:
+            with room.steps.step("everyone: a session with nbgrader imported (4 at once)"):
+                room.open_sessions()
+            yield room
+        finally:
+            room.close_sessions()
     finally:
         for account in made:
             accounts.remove_account(account)
@@ -292,6 +312,18 @@ def work_plan(room: ClassRoom, learner: Account) -> dict:
     answers = {name: hostile_answer(name) for name in ("to_grayscale", "resize_nearest")}
     answers["dense_params"] = learner_answer("dense_params", learner, marker)
     return {"answers": answers, "insert_after_imports": hostile_search(room)}
+
+
+PLANT_LINKS = r'''
+import json, os, sys
+for name, target in json.loads(sys.argv[2]).items():
+    os.symlink(target, os.path.join(sys.argv[1], name))
+'''
+
+COPY_FOLDER = r'''
+import shutil, sys
+shutil.copytree(sys.argv[1], sys.argv[2])
+'''
 
 
 # --------------------------------------------------------------------------------------
@@ -452,14 +484,13 @@ def test_release_to_feedback_with_real_accounts(classroom: ClassRoom, tmp_path):
     assert own_folder.parent == room.course_exchange / "inbound"
 
     with steps.step("hostile learner: plants links to the instructor's files in its submission"):
-        room.run(hostile, "ln", "-s", str(room.course / "solutions" / ASSIGNMENT / NOTEBOOK),
-                 str(own_folder / "stolen_solution.ipynb")).check()
-        room.run(hostile, "ln", "-s", str(room.course / "gradebook.db"), str(own_folder / "gradebook_copy.sqlite")).check()
+        room.python(hostile, PLANT_LINKS, str(own_folder), json.dumps({
+            "stolen_solution.ipynb": str(room.course / "solutions" / ASSIGNMENT / NOTEBOOK),
+            "gradebook_copy.sqlite": str(room.course / "gradebook.db")}))
 
     with steps.step("hostile learner: submits a blank copy under the right learner's name"):
         decoy = hostile.home / "decoy"
-        room.run(hostile, "mkdir", "-p", str(decoy)).check()
-        room.run(hostile, "cp", "-r", str(outbound), str(decoy / ASSIGNMENT)).check()
+        room.python(hostile, COPY_FOLDER, str(outbound), str(decoy / ASSIGNMENT))
         room.nbgrader(hostile, "submit", ASSIGNMENT, f"--student={room.right.name}", cwd=decoy)
 
     inbound = sorted((room.course_exchange / "inbound").iterdir())
@@ -517,6 +548,7 @@ def test_release_to_feedback_with_real_accounts(classroom: ClassRoom, tmp_path):
     assert "STOLEN []" in graded_hostile
 
     with steps.step("instructor: nbgrader generate_feedback --force"):
+        # the pages `autograder grade` wrote lack the timestamp.txt release_feedback needs
         room.nbgrader(instructor, "generate_feedback", ASSIGNMENT, "--force", cwd=room.course)
     pages = {learner.name: room.course / "feedback" / learner.name / ASSIGNMENT / f"{ASSIGNMENT}.html"
              for learner in room.learners}

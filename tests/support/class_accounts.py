@@ -28,6 +28,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -235,6 +236,103 @@ def popen_as(account: Account, argv: list[str], view: View, cwd: Path | None = N
              env: dict[str, str] | None = None, **kwargs) -> subprocess.Popen:
     return subprocess.Popen(as_account_argv(account, argv, cwd or account.home, view),
                             env=env or account_environment(account), **kwargs)
+
+
+# A session: one Python process per account that has nbgrader imported, and runs each
+# command in a fork of itself. nbgrader's command line imports about 2.5 s of CPU worth of
+# modules at every start (nbconvert, SQLAlchemy, Jupyter Server, ...); a class test runs a
+# dozen of them one after the other. A forked child is a new process of the account
+# running the same entry point as the `nbgrader` script (or `python -c`), with a fresh
+# application and its own working folder, standard streams and exit status.
+_SESSION = r"""
+import json, os, sys, tempfile, traceback
+import nbgrader.apps.nbgraderapp, nbformat
+PRELOAD = json.loads(sys.argv[1])
+for name in PRELOAD:
+    __import__(name)
+channel_in, channel_out = os.fdopen(0, "r"), os.fdopen(os.dup(1), "w")
+private = tempfile.mkdtemp(prefix=".session-", dir=os.environ["HOME"])
+print(json.dumps({"ready": private}), file=channel_out, flush=True)
+
+def child(request, out, err):
+    channel_in.close()
+    channel_out.close()
+    os.chdir(request["cwd"])
+    os.dup2(out, 1)
+    os.dup2(err, 2)
+    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+    code = 0
+    try:
+        if request["argv"][0] == "nbgrader":
+            sys.argv = request["argv"]
+            code = nbgrader.apps.nbgraderapp.main() or 0
+        elif request["argv"][:2] == ["python", "-c"]:
+            sys.argv = ["-c", *request["argv"][3:]]
+            exec(compile(request["argv"][2], "<string>", "exec"), {"__name__": "__main__"})
+        else:
+            raise SystemExit("a session runs nbgrader and python -c only")
+    except SystemExit as stop:
+        code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+        if not isinstance(stop.code, (int, type(None))):
+            print(stop.code, file=sys.stderr)
+    except BaseException:
+        traceback.print_exc()
+        code = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+for line in channel_in:
+    request = json.loads(line)
+    paths = [os.path.join(private, name) for name in ("stdout", "stderr")]
+    out, err = (os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600) for path in paths)
+    pid = os.fork()
+    if pid == 0:
+        child(request, out, err)
+    os.close(out)
+    os.close(err)
+    status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    texts = [open(path, encoding="utf-8", errors="replace").read() for path in paths]
+    print(json.dumps({"returncode": status, "stdout": texts[0], "stderr": texts[1]}), file=channel_out, flush=True)
+"""
+
+
+class Session:
+    """Commands of one account (``nbgrader ...`` and ``python -c ...``), each run in a fork
+    of a process of that account that has imported nbgrader once (see ``_SESSION``).
+    One command at a time; ``close()`` ends it."""
+
+    def __init__(self, account: Account, view: View, env: dict[str, str], preload: tuple[str, ...] = ()):
+        self.account = account
+        self._lock = threading.Lock()
+        argv = [str(Path(sys.prefix) / "bin" / "python"), "-c", _SESSION, json.dumps(list(preload))]
+        self._process = subprocess.Popen(as_account_argv(account, argv, account.home, view), env=env,
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+
+    def wait_ready(self) -> None:
+        line = self._process.stdout.readline()
+        assert line, f"the session of {self.account.name} did not start (exit status {self._process.poll()})"
+        assert "ready" in json.loads(line), line
+
+    def run(self, argv: list[str], cwd: Path | None = None) -> Outcome:
+        """``argv`` (``["nbgrader", ...]`` or ``["python", "-c", code, ...]``) as the account."""
+        with self._lock:
+            started = time.monotonic()
+            request = {"argv": argv, "cwd": str(cwd or self.account.home)}
+            self._process.stdin.write(json.dumps(request) + "\n")
+            line = self._process.stdout.readline()
+            assert line, f"the session of {self.account.name} ended (exit status {self._process.poll()})"
+            reply = json.loads(line)
+            return Outcome(argv, reply["returncode"], reply["stdout"], reply["stderr"], time.monotonic() - started)
+
+    def close(self) -> None:
+        if self._process.poll() is None:
+            self._process.stdin.close()
+            try:
+                self._process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
 
 
 # What an account may try, run as that account: each attempt reports "ok" or the name of
