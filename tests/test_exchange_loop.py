@@ -367,30 +367,18 @@ def feedback_attempts(room: ClassRoom, learner: Account) -> dict[str, tuple[str,
 # Grading: the interface of `autograder grade` only
 
 
-def grader_sandboxes_as_user(room: ClassRoom) -> bool:
-    """Whether `autograder grade` isolates submissions when run by an ordinary user (its
-    bubblewrap sandbox, with the `--sandbox` option). The grader before it needed root for
-    that, and docs/grading.md said to run it with sudo."""
-    result = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", "--help"], capture_output=True,
-                            text=True, env=subprocess_env(), timeout=300)
-    assert result.returncode == 0, result.stderr
-    return "--sandbox" in result.stdout
-
-
-def grade_class(room: ClassRoom) -> tuple[accounts.Outcome, str]:
-    """`autograder grade` on the instructor's course, the way docs/grading.md says."""
-    argv = ["autograder", "grade", ASSIGNMENT, "--course-dir", str(room.course), "--workers", "2",
-            "--timeout", "120", "--memory-mb", "2048", "--no-progress"]
-    if grader_sandboxes_as_user(room):
-        return room.run(room.instructor, *argv, cwd=room.course, timeout=1200), "as the instructor"
-    # `sudo autograder grade ...`, then the instructor takes back what root wrote
+def grade_class(room: ClassRoom) -> accounts.Outcome:
+    """`autograder grade` on the instructor's course, run by root as an administrator
+    would (`sudo`; its sandbox then reads and runs the submissions as `nobody`), after
+    which the instructor takes back what it wrote."""
+    argv = [str(Path(sys.executable).parent / "autograder"), "grade", ASSIGNMENT, "--course-dir", str(room.course),
+            "--workers", "2", "--timeout", "120", "--memory-mb", "2048", "--no-progress"]
     env = subprocess_env(JUPYTER_CONFIG_PATH=str(COMMON_SETTINGS), CNN_COURSE_EXCHANGE=str(room.exchange))
-    argv[0] = str(Path(sys.executable).parent / "autograder")
     started = time.monotonic()
     result = subprocess.run(argv, cwd=room.course, env=env, capture_output=True, text=True, timeout=1200)
     outcome = accounts.Outcome(argv, result.returncode, result.stdout, result.stderr, time.monotonic() - started)
     subprocess.run(["chown", "-R", f"{room.instructor.uid}:{room.instructor.gid}", str(room.course)], check=True)
-    return outcome, "as root (sudo), outputs handed back to the instructor"
+    return outcome
 
 
 def read_grades(room: ClassRoom) -> dict[str, dict]:
@@ -522,10 +510,10 @@ def test_release_to_feedback_with_real_accounts(classroom: ClassRoom, tmp_path):
     hostile_files = sorted(p.name for p in (room.course / "submitted" / hostile.name / ASSIGNMENT).iterdir())
     assert hostile_files == sorted([NOTEBOOK, "submission_secret.txt", "timestamp.txt"]), hostile_files
 
-    with steps.step("instructor: autograder grade"):
-        graded, how = grade_class(room)
+    with steps.step("root for the instructor: autograder grade"):
+        graded = grade_class(room)
     summary = (graded.stdout.strip().splitlines() or graded.stderr.strip().splitlines() or [""])[-1]
-    print(f"[exchange] graded {how}: {summary}")
+    print(f"[exchange] {summary}")
     graded.check()
     for written in ("grades.csv", "gradebook.db", "autograded", f"autograded/{hostile.name}/{ASSIGNMENT}/{NOTEBOOK}"):
         assert_owned(room.course / written, instructor)
