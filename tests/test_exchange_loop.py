@@ -13,8 +13,11 @@ fetches their feedback. Between the steps, each learner *tries* to read the othe
 and the instructor's files, and to change the exchange. The grades must come out as the
 work deserves, and the hostile learner must get nothing it should not.
 
-Each step prints its duration (`pytest -rP` shows them; the table is also written to
-`exchange-steps.txt` in the test's temporary folder).
+Each account's `nbgrader` and `python -c` commands run in its session
+(class_accounts.Session): forks of one process of that account which imported nbgrader
+once, so that a step costs its work, not a Python start-up. Each step prints its duration
+(`pytest -rP` shows them; the table is also written to `exchange-steps.txt` in the test's
+temporary folder); `autograder grade` takes most of the time.
 """
 
 from __future__ import annotations
