@@ -775,8 +775,11 @@ def _expect_labels(got: np.ndarray, expected: np.ndarray, where: str, about: str
     fail(message)
 
 
+PREDICT_TIMEOUT_S = 120.0  # a loop over 256 single images, model(x) each, on a slow CPU
+
+
 def _run(predict_digits, model, images: np.ndarray, where: str) -> np.ndarray:
-    got = call(predict_digits, model, images, name="predict_digits", timeout=60)
+    got = call(predict_digits, model, images, name="predict_digits", timeout=PREDICT_TIMEOUT_S)
     return _check_labels(got, len(images), where)
 
 
