@@ -48,3 +48,16 @@ def release_artifacts(tmp_path_factory) -> release.Artifacts:
         artifacts = release.build(shared, ROOT)
         (shared / ".done").touch()
         return artifacts
+
+
+# Tests that take minutes (a notebook executed, a class graded, a hub started). Run first, so
+# that the two xdist workers finish together instead of one waiting on a long test at the end.
+SLOW_FIRST = ("test_exchange_loop", "test_jupyterhub", "test_grading_class", "test_colab_runtime",
+              "autograde", "nbval", "test_packaging", "test_report", "test_learner_browser")
+
+
+def pytest_collection_modifyitems(config, items):
+    def rank(item) -> int:
+        return next((i for i, word in enumerate(SLOW_FIRST) if word in item.nodeid), len(SLOW_FIRST))
+
+    items.sort(key=rank)  # stable: the usual order within each rank
