@@ -1,32 +1,61 @@
 """Checks of assignment 09 (Sudoku OCR) against correct variants (must pass) and typical
-mistakes (must fail, naming the mistake). The correct pipeline functions are the solution
-notebook's own, read from its source."""
+mistakes (must fail, naming the mistake). The solution notebook's own functions are read
+from its source; the other variants are written here, in the styles learners use.
+
+``RIGHT_VARIANTS`` (convention 1 of the shared conventions) lists every correct variant
+per graded function, so that tests/test_hidden_seeds.py can run them all under the seeds
+of the hidden tests."""
+
+from __future__ import annotations
+
+import copy
+import functools
+import heapq
+import itertools
 
 import cv2
 import numpy as np
 import pytest
 
 from autograder import check
+from autograder.checks import sudoku as checks
 from autograder.sudoku.train_digits import notebook_functions
 
 pytestmark = pytest.mark.xdist_group("sudoku")  # share the loaded model and rendered photos
 
 NAMES = ("to_gray", "binarize", "grid_score", "find_grid_corners", "warp_grid", "split_cells",
-         "cell_ink", "digit_box", "cell_is_empty", "digit_image", "recognize_cells", "load_digit_model",
-         "read_sudoku")
+         "cell_ink", "digit_box", "cell_is_empty", "digit_image", "cell_probabilities", "load_digit_model",
+         "conflicts", "CELLS", "_assign", "search", "solve_sudoku", "best_reading", "read_sudoku", "GRID_SIZE")
+GRADED = ("find_grid_corners", "warp_grid", "split_cells", "cell_is_empty", "cell_probabilities",
+          "solve_sudoku", "best_reading", "read_sudoku")
 
 
-@pytest.fixture(scope="module")
-def nb():
+@functools.lru_cache(maxsize=1)
+def notebook() -> dict:
+    """The solution notebook's functions (and the constants they read)."""
     return notebook_functions(NAMES)
+
+
+def from_notebook(name: str):
+    """The notebook's function ``name``, loaded on first use."""
+    def run(*args, **kwargs):
+        return notebook()[name](*args, **kwargs)
+
+    run.__name__ = name
+    return run
+
+
+@pytest.fixture(scope="module", autouse=True)
+def nb():
+    """Loaded before any check runs: a check's time limit must not include the loading."""
+    return notebook()
 
 
 def not_written(*args, **kwargs):
     raise NotImplementedError()
 
 
-@pytest.mark.parametrize("name", ["find_grid_corners", "warp_grid", "split_cells", "cell_is_empty",
-                                  "recognize_cells", "solve_sudoku", "read_sudoku"])
+@pytest.mark.parametrize("name", GRADED)
 def test_not_written_yet(name):
     with pytest.raises(AssertionError, match="not written yet"):
         getattr(check, name)(not_written)
@@ -36,15 +65,21 @@ def test_not_written_yet(name):
 # find_grid_corners
 
 
-def test_find_grid_corners_accepts_the_solution_and_lists(nb):
-    find = nb["find_grid_corners"]
-    check.find_grid_corners(find)
-    check.find_grid_corners(lambda image: [tuple(p) for p in find(image).tolist()])  # a list of tuples
-    check.find_grid_corners(lambda image: find(image).astype(np.float32))
+def corners_as_tuples(image):
+    return [tuple(p) for p in np.asarray(from_notebook("find_grid_corners")(image)).tolist()]
 
 
-def test_find_grid_corners_accepts_hidden_seed(nb):
-    check.find_grid_corners(nb["find_grid_corners"], seed=3)
+def corners_float32(image):
+    return np.asarray(from_notebook("find_grid_corners")(image)).astype(np.float32)
+
+
+def test_find_grid_corners_accepts_correct_variants():
+    for variant in (from_notebook("find_grid_corners"), corners_as_tuples, corners_float32):
+        check.find_grid_corners(variant)
+
+
+def test_find_grid_corners_accepts_hidden_seed():
+    check.find_grid_corners(from_notebook("find_grid_corners"), seed=3)
 
 
 @pytest.mark.parametrize("wrong, message", [
@@ -79,6 +114,17 @@ def test_find_grid_corners_rejects_the_whole_image_and_missing_error(nb):
         check.find_grid_corners(never_raises)
 
 
+def test_find_grid_corners_requires_grey_photos(nb):
+    find = nb["find_grid_corners"]
+
+    def colour_only(image):
+        red, green, blue = image[..., 0], image[..., 1], image[..., 2]  # fails on a grey image
+        return find(np.dstack([red, green, blue]))
+
+    with pytest.raises(AssertionError, match="in grey"):
+        check.find_grid_corners(colour_only)
+
+
 def test_find_grid_corners_rejects_wrong_shape():
     with pytest.raises(AssertionError, match=r"shape \(8,\)"):
         check.find_grid_corners(lambda image: np.zeros(8))
@@ -97,9 +143,9 @@ def warp_skimage(image, corners, size):
     return warp(image, transform, output_shape=(size, size), preserve_range=True).astype(image.dtype)
 
 
-def test_warp_grid_accepts_correct_variants(nb):
-    check.warp_grid(nb["warp_grid"])
-    check.warp_grid(warp_skimage)
+def test_warp_grid_accepts_correct_variants():
+    for variant in (from_notebook("warp_grid"), warp_skimage):
+        check.warp_grid(variant)
     check.warp_grid(warp_skimage, seed=8)
 
 
@@ -137,11 +183,12 @@ def test_warp_grid_rejects_wrong_size_and_scale(nb):
 
 
 def split_floor(warped):
+    """S // 9 pixels per cell from the corner (the last S mod 9 pixel rows left out)."""
     step = warped.shape[0] // 9
     return [warped[r * step:(r + 1) * step, c * step:(c + 1) * step] for r in range(9) for c in range(9)]
 
 
-def split_array(warped):
+def split_round_loops(warped):
     side = warped.shape[0]
     edges = np.round(np.arange(10) * side / 9).astype(int)
     cells = []
@@ -156,9 +203,20 @@ def split_linspace(warped):
     return [warped[edges[r]:edges[r + 1], edges[c]:edges[c + 1]] for r in range(9) for c in range(9)]
 
 
-@pytest.mark.parametrize("variant", ["notebook", split_floor, split_array, split_linspace])
-def test_split_cells_accepts_correct_variants(nb, variant):
-    variant = nb["split_cells"] if variant == "notebook" else variant
+def split_array_split(warped):
+    """np.array_split: the first S mod 9 rows (and columns) of cells one pixel larger."""
+    return [cell for band in np.array_split(warped, 9, axis=0) for cell in np.array_split(band, 9, axis=1)]
+
+
+def split_ceil(warped):
+    side = warped.shape[0]
+    edges = [-(-i * side // 9) for i in range(10)]
+    return tuple(warped[edges[r]:edges[r + 1], edges[c]:edges[c + 1]] for r in range(9) for c in range(9))
+
+
+@pytest.mark.parametrize("variant", [from_notebook("split_cells"), split_floor, split_round_loops, split_linspace,
+                                     split_array_split, split_ceil])
+def test_split_cells_accepts_correct_variants(variant):
     check.split_cells(variant)
     check.split_cells(variant, seed=17)
 
@@ -184,28 +242,71 @@ def split_nested(warped):
     return np.array([[warped[r * step:(r + 1) * step, c * step:(c + 1) * step] for c in range(9)] for r in range(9)])
 
 
+def split_overlapping(warped):
+    """Cells of ceil(S/9) pixels starting every floor(S/9): neighbours share pixels."""
+    side = warped.shape[0]
+    step, size = side // 9, -(-side // 9)
+    return [warped[r * step:r * step + size, c * step:c * step + size] for r in range(9) for c in range(9)]
+
+
+def split_resized(warped):
+    """Each cell resized to a fixed size: no longer a slice of the image."""
+    return [cv2.resize(cell.astype(np.float32), (40, 40)) for cell in split_round_loops(warped)]
+
+
 @pytest.mark.parametrize("wrong, message", [
     (split_column_major, "column-major"),
     (split_stops_early, "stops one step early"),
     (split_off_by_one, "off by one"),
     (split_nested, "flat list of 81 cells"),
+    (split_overlapping, "overlap"),
+    (split_resized, "rectangular slice"),
 ])
 def test_split_cells_names_mistakes(wrong, message):
     with pytest.raises(AssertionError, match=message):
         check.split_cells(wrong)
 
 
+def test_tiling_rule_is_exactly_the_contract():
+    for side in (90, 91, 97, 452, 449):
+        cells = split_array_split(np.arange(side * side).reshape(side, side))
+        origins = checks._origins(cells, np.arange(side * side).reshape(side, side), "split")
+        assert checks._tiling_problem(origins, side) is None
+        bad = origins.copy()
+        bad[80, 3] += 1  # the last cell one pixel too wide
+        assert checks._tiling_problem(bad, side) is not None
+
+
 # ---------------------------------------------------------------------------------------
 # cell_is_empty
 
 
-def test_cell_is_empty_accepts_the_solution(nb):
-    check.cell_is_empty(nb["cell_is_empty"])
-    check.cell_is_empty(lambda cell: int(nb["cell_is_empty"](cell)))  # 0/1 is fine too
+def empty_as_int(cell):
+    return int(from_notebook("cell_is_empty")(cell))
 
 
-def test_cell_is_empty_hidden_seed(nb):
-    check.cell_is_empty(nb["cell_is_empty"], seed=5)
+def empty_regionprops(cell):
+    """The notebook's cell_ink, then scikit-image's regionprops for the digit rules."""
+    from skimage.measure import label, regionprops
+
+    ink = from_notebook("cell_ink")(cell)
+    h, w = ink.shape
+    for region in regionprops(label(ink, connectivity=2)):
+        top, left, bottom, right = region.bbox
+        cy, cx = (top + bottom) / 2, (left + right) / 2
+        if (region.area >= 0.015 * h * w and bottom - top >= 0.3 * h and right - left <= 0.8 * w
+                and bottom - top <= 0.9 * h and 0.25 * w < cx < 0.75 * w and 0.25 * h < cy < 0.75 * h):
+            return False
+    return True
+
+
+@pytest.mark.parametrize("variant", [from_notebook("cell_is_empty"), empty_as_int, empty_regionprops])
+def test_cell_is_empty_accepts_correct_variants(variant):
+    check.cell_is_empty(variant)
+
+
+def test_cell_is_empty_hidden_seed():
+    check.cell_is_empty(from_notebook("cell_is_empty"), seed=5)
 
 
 def empty_if_no_dark_pixels(cell):
@@ -227,10 +328,18 @@ def empty_if_global_threshold(cell):
     return bool(ink.mean() < 255 * 0.01)
 
 
+def empty_unless_ink_in_middle(cell):
+    """Removes the lines, then calls any ink in the middle half a digit: specks count."""
+    ink = from_notebook("cell_ink")(cell)
+    h, w = ink.shape
+    return not ink[h // 4:3 * h // 4, w // 4:3 * w // 4].any()
+
+
 @pytest.mark.parametrize("wrong, message", [
     (empty_if_no_dark_pixels, "fooled by grid-line remnants"),
     (empty_if_no_component, "fooled by grid-line remnants"),
     (empty_if_global_threshold, "blank 48×48 cell"),
+    (empty_unless_ink_in_middle, "specks counted as a digit"),
 ])
 def test_cell_is_empty_names_mistakes(wrong, message):
     with pytest.raises(AssertionError, match=message):
@@ -243,86 +352,145 @@ def test_cell_is_empty_rejects_non_bool():
 
 
 # ---------------------------------------------------------------------------------------
-# recognize_cells
+# cell_probabilities
 
 
-def test_recognize_cells_accepts_correct_variants(nb):
-    recognize = nb["recognize_cells"]
-    check.recognize_cells(recognize)
-
-    def with_predict(cells, model):
-        images, where = [], []
-        for k, cell in enumerate(cells):
-            box = nb["digit_box"](cell)
-            if box is not None:
-                images.append(nb["digit_image"](cell, box))
-                where.append(k)
-        out = [0] * len(cells)
-        if images:
-            p = model.predict(np.array(images).reshape(-1, 28, 28, 1), verbose=0)
-            for k, row in zip(where, np.asarray(p)):
-                out[k] = int(np.argmax(row[1:])) + 1
-        return out  # a list
-
-    check.recognize_cells(with_predict, seed=4)
+def _images(cells):
+    fns = notebook()
+    boxes = [fns["digit_box"](cell) for cell in cells]
+    filled = [k for k, box in enumerate(boxes) if box is not None]
+    return filled, [fns["digit_image"](cells[k], boxes[k]) for k in filled]
 
 
-def _recognizer(nb, transform=lambda images: images, per_cell=False, pick=lambda p: p[:, 1:].argmax(axis=1) + 1,
-                send_empty=False):
-    def recognize(cells, model):
-        digits = np.zeros(len(cells), int)
-        images, where = [], []
-        for k, cell in enumerate(cells):
-            box = nb["digit_box"](cell)
-            if box is not None or send_empty:
-                box = box or (0, 0, cell.shape[1], cell.shape[0])
-                images.append(nb["digit_image"](cell, box))
-                where.append(k)
-        if not images:
-            return digits
+def probabilities_eager_call(cells, model):
+    """model(x, training=False), rows written one by one into a float64 list of lists."""
+    filled, images = _images(cells)
+    rows = [[1.0] + [0.0] * 9 for _ in cells]
+    if images:
+        out = model(np.array(images, dtype=np.float32).reshape(-1, 28, 28, 1), training=False).numpy()
+        for k, row in zip(filled, out):
+            rows[k] = [float(v) for v in row]
+    return rows
+
+
+def probabilities_predict(cells, model):
+    """model.predict with a batch size, float64 result."""
+    filled, images = _images(cells)
+    table = np.zeros((len(cells), 10))
+    table[:, 0] = 1
+    if images:
+        table[filled] = model.predict(np.stack(images)[:, :, :, np.newaxis], batch_size=64, verbose=0)
+    return table
+
+
+PROBABILITY_VARIANTS = [from_notebook("cell_probabilities"), probabilities_eager_call, probabilities_predict]
+
+
+@pytest.mark.parametrize("variant", PROBABILITY_VARIANTS)
+def test_cell_probabilities_accepts_correct_variants(variant):
+    check.cell_probabilities(variant)
+
+
+def test_cell_probabilities_hidden_seed():
+    check.cell_probabilities(from_notebook("cell_probabilities"), seed=11)
+
+
+def _probabilities(transform=lambda batch: batch, per_cell=False, send_empty=False, own_model=False,
+                   digits_only=False, empty_row=None, reverse_rows=False, mutate=False):
+    def cell_probabilities(cells, model):
+        fns = notebook()
+        if own_model:
+            model = fns["load_digit_model"]()
+        if mutate:
+            for cell in cells:
+                np.clip(cell, 0, 200, out=cell)
+        table = np.zeros((len(cells), 10), np.float32)
+        table[:, 0] = 1 if empty_row is None else empty_row
+        boxes = [fns["digit_box"](cell) for cell in cells]
+        chosen = [k for k, box in enumerate(boxes) if box is not None or send_empty]
+        if not chosen:
+            return table
+        images = [fns["digit_image"](cells[k], boxes[k] or (0, 0, cells[k].shape[1], cells[k].shape[0]))
+                  for k in chosen]
         batch = transform(np.stack(images)[..., None])
         if per_cell:
-            p = np.concatenate([np.asarray(model(batch[i:i + 1], training=False)) for i in range(len(batch))])
+            out = np.concatenate([np.asarray(model.predict_on_batch(batch[i:i + 1])) for i in range(len(batch))])
         else:
-            p = np.asarray(model(batch, training=False))
-        digits[where] = pick(p)
-        return digits
-    return recognize
+            out = np.asarray(model.predict_on_batch(batch))
+        if reverse_rows:
+            out = out[::-1]
+        table[chosen] = out
+        if digits_only:
+            return table.argmax(axis=1)
+        return table
+    return cell_probabilities
 
 
 @pytest.mark.parametrize("options, message", [
-    ({"pick": lambda p: p[:, 1:].argmax(axis=1)}, "off by one"),
-    ({"pick": lambda p: p.argmax(axis=1)}, "output 0"),
+    ({"own_model": True}, "never called the model it was given"),
+    ({"digits_only": True}, "digits were returned instead of the probabilities"),
     ({"per_cell": True}, "called the model 4 times"),
     ({"transform": lambda b: 1 - b}, "white digit on black"),
     ({"transform": lambda b: 255 * b}, r"expects \[0, 1\]"),
     ({"transform": lambda b: b[..., 0]}, "add the channel axis"),
     ({"send_empty": True}, "empty cells are not sent"),
+    ({"empty_row": 0.0}, "'no digit' with certainty"),
+    ({"reverse_rows": True}, "not the model's outputs for them, in the cells' order"),
+    ({"mutate": True}, "changed cell 0 of its input list"),
 ])
-def test_recognize_cells_names_mistakes(nb, options, message):
+def test_cell_probabilities_names_mistakes(options, message):
     with pytest.raises(AssertionError, match=message):
-        check.recognize_cells(_recognizer(nb, **options))
+        check.cell_probabilities(_probabilities(**options))
+
+
+def test_stand_in_model_answers_every_ordinary_call():
+    model = checks.RecordingModel(seed=3)
+    batch = np.random.default_rng(0).random((4, 28, 28, 1), dtype=np.float32)
+    outputs = [np.asarray(model(batch)), np.asarray(model(batch, training=False)), model(batch).numpy(),
+               model.predict(batch, verbose=0), model.predict(batch, batch_size=2), model.predict_on_batch(batch)]
+    for out in outputs:
+        np.testing.assert_allclose(out, outputs[0], atol=1e-5)
+    assert len(model.calls) == len(outputs)
+    assert model.output_shape == (None, 10) and len(model.layers) == 2  # the real model's attributes
+    course = checks.digit_model().predict_on_batch(batch)
+    np.testing.assert_allclose(outputs[0][:, model.relabel], course, atol=1e-5)
+    assert model.relabel[0] == 0 and sorted(model.relabel) == list(range(10))
+    assert np.all(model.relabel[1:] != np.arange(1, 10))
+    with pytest.raises(AssertionError, match="add the channel axis"):
+        model.predict_on_batch(batch[..., 0])
 
 
 # ---------------------------------------------------------------------------------------
 # solve_sudoku
 
 
+def _unit_name(grid: np.ndarray) -> str | None:
+    """'row 3' (or 'column', 'box') of the first repeated given, or None."""
+    for name, units in [("row", grid), ("column", grid.T),
+                        ("box", [grid[3 * (i // 3):3 * (i // 3) + 3, 3 * (i % 3):3 * (i % 3) + 3].ravel()
+                                 for i in range(9)])]:
+        for index, unit in enumerate(units):
+            counts = np.bincount(np.asarray(unit), minlength=10)[1:]
+            if np.any(counts > 1):
+                return f"{name} {index + 1} repeats {int(np.argmax(counts > 1)) + 1}"
+    return None
+
+
 def solve_backtracking(grid):
-    """Plain backtracking on the most constrained cell, with bit masks (a correct variant)."""
+    """Backtracking on the most constrained cell, with bit masks (no propagation)."""
     g = np.array(grid)
-    if g.shape != (9, 9) or np.any((g < 0) | (g > 9)):
-        raise ValueError("not a 9×9 grid of 0-9")
+    if g.shape != (9, 9) or np.any((g < 0) | (g > 9)) or np.any(g != np.round(g)):
+        raise ValueError("not a 9×9 grid of whole numbers 0-9")
     g = g.astype(int)
+    problem = _unit_name(g)
+    if problem:
+        raise ValueError(f"the givens contradict each other: {problem}")
     rows, cols, boxes = [0] * 9, [0] * 9, [0] * 9
     for (r, c), v in np.ndenumerate(g):
         if v:
-            bit, b = 1 << v, 3 * (r // 3) + c // 3
-            if (rows[r] | cols[c] | boxes[b]) & bit:
-                raise ValueError(f"digit {v} repeats in row {r + 1}, column {c + 1} or its box")
-            rows[r] |= bit
-            cols[c] |= bit
-            boxes[b] |= bit
+            rows[r] |= 1 << v
+            cols[c] |= 1 << v
+            boxes[3 * (r // 3) + c // 3] |= 1 << v
 
     def search():
         best, best_free = None, None
@@ -330,7 +498,7 @@ def solve_backtracking(grid):
             for c in range(9):
                 if g[r, c] == 0:
                     free = ~(rows[r] | cols[c] | boxes[3 * (r // 3) + c // 3]) & 0x3FE
-                    if best is None or bin(free).count("1") < bin(best_free).count("1"):
+                    if best is None or free.bit_count() < best_free.bit_count():
                         best, best_free = (r, c), free
         if best is None:
             return True
@@ -355,17 +523,50 @@ def solve_backtracking(grid):
     return g.tolist()  # lists are fine
 
 
-def test_solve_sudoku_accepts_correct_variants():
-    check.solve_sudoku(solve_backtracking)
-    check.solve_sudoku(solve_backtracking, seed=6)
+def solve_with_stack(grid):
+    """The notebook's propagation, with the search written as a loop over an explicit stack
+    of candidate dictionaries (no recursion), guessing in the most constrained cell."""
+    fns = notebook()
+    g = np.asarray(grid)
+    if g.shape != (9, 9) or not np.issubdtype(g.dtype, np.number):
+        raise ValueError(f"need a 9×9 grid, got shape {g.shape}")
+    if np.any((g < 0) | (g > 9) | (g % 1 != 0)):
+        raise ValueError("cells hold whole numbers 0-9")
+    g = g.astype(np.int64)
+    clashes = fns["conflicts"](g)
+    if clashes:
+        raise ValueError(", ".join(clashes))
+    start = {cell: "123456789" for cell in fns["CELLS"]}
+    for cell in fns["CELLS"]:
+        if g[cell] and not fns["_assign"](start, cell, str(g[cell])):
+            raise ValueError("the givens leave no solution")
+    stack = [start]
+    while stack:
+        candidates = stack.pop()
+        open_cells = [cell for cell, digits in candidates.items() if len(digits) > 1]
+        if not open_cells:
+            return np.array([[int(candidates[(r, c)]) for c in range(9)] for r in range(9)], dtype=np.int32)
+        cell = min(open_cells, key=lambda c: len(candidates[c]))
+        for digit in reversed(candidates[cell]):
+            attempt = copy.copy(candidates)
+            if fns["_assign"](attempt, cell, digit):
+                stack.append(attempt)
+    raise ValueError("no solution")
+
+
+SOLVER_VARIANTS = [from_notebook("solve_sudoku"), solve_backtracking, solve_with_stack]
+
+
+@pytest.mark.parametrize("variant", SOLVER_VARIANTS)
+def test_solve_sudoku_accepts_correct_variants(variant):
+    check.solve_sudoku(variant)
+    check.solve_sudoku(variant, seed=6)
 
 
 def test_solve_sudoku_names_changed_givens():
-    from autograder.checks.sudoku import LECTURE_SOLUTION
-
     def always_the_same(grid):
         np.asarray(grid)
-        return LECTURE_SOLUTION[[1, 0, 2, 3, 4, 5, 6, 7, 8]]  # valid, but not this puzzle's
+        return checks.LECTURE_SOLUTION[[1, 0, 2, 3, 4, 5, 6, 7, 8]]  # valid, but not this puzzle's
 
     with pytest.raises(AssertionError, match="changed .* given"):
         check.solve_sudoku(always_the_same)
@@ -384,19 +585,21 @@ def test_solve_sudoku_rejects_invalid_grids():
 def test_solve_sudoku_catches_endless_loop():
     def loops_on_unsolvable(grid):
         try:
-            return solve_backtracking(grid)
-        except ValueError:
+            return notebook()["solve_sudoku"](grid)
+        except ValueError as error:
+            if "no solution" not in str(error):
+                raise
             while True:
                 pass
 
     with pytest.raises(AssertionError, match="loops for ever"):
-        check.solve_sudoku(loops_on_unsolvable, timeout=1.0)
+        check.solve_sudoku(loops_on_unsolvable, timeout=2.0)
 
 
 def test_solve_sudoku_requires_a_value_error():
     def returns_none(grid):
         try:
-            return solve_backtracking(grid)
+            return notebook()["solve_sudoku"](grid)
         except ValueError:
             return None
 
@@ -405,7 +608,7 @@ def test_solve_sudoku_requires_a_value_error():
 
     def wrong_error(grid):
         try:
-            return solve_backtracking(grid)
+            return notebook()["solve_sudoku"](grid)
         except ValueError as error:
             raise RuntimeError(str(error))
 
@@ -413,20 +616,318 @@ def test_solve_sudoku_requires_a_value_error():
         check.solve_sudoku(wrong_error)
 
 
+def test_solve_sudoku_requires_the_unit_in_the_message():
+    def vague(grid):
+        try:
+            return notebook()["solve_sudoku"](grid)
+        except ValueError as error:
+            if "contradict" in str(error):
+                raise ValueError("invalid puzzle") from None
+            raise
+
+    with pytest.raises(AssertionError, match="should name 'row"):
+        check.solve_sudoku(vague)
+
+    def zero_based(grid):
+        try:
+            return notebook()["solve_sudoku"](grid)
+        except ValueError as error:
+            text = str(error)
+            if "contradict" in text:
+                name, number = text.split(": ")[1].split()[:2]
+                raise ValueError(f"{name} {int(number) - 1} holds a digit twice") from None
+            raise
+
+    with pytest.raises(AssertionError, match="numbered from 0"):
+        check.solve_sudoku(zero_based)
+
+
+def test_solve_sudoku_rejects_a_solver_that_consumes_its_list():
+    def consumes(grid):
+        solution = notebook()["solve_sudoku"](grid)
+        if isinstance(grid, list):
+            for row in grid:
+                row[:] = [v or 1 for v in row]
+        return solution
+
+    with pytest.raises(AssertionError, match="changed the list it was given"):
+        check.solve_sudoku(consumes)
+
+
+def solve_brute_force(grid):
+    """Plain backtracking in reading order, digits 1 to 9, no propagation, no cell choice."""
+    g = np.array(grid).astype(int)
+    if g.shape != (9, 9) or _unit_name(g):
+        raise ValueError(_unit_name(g) or "not 9×9")
+
+    def fits(r, c, d):
+        return (d not in g[r] and d not in g[:, c]
+                and d not in g[3 * (r // 3):3 * (r // 3) + 3, 3 * (c // 3):3 * (c // 3) + 3])
+
+    empty = [(r, c) for r in range(9) for c in range(9) if g[r, c] == 0]
+
+    def search(i):
+        if i == len(empty):
+            return True
+        r, c = empty[i]
+        for d in range(1, 10):
+            if fits(r, c, d):
+                g[r, c] = d
+                if search(i + 1):
+                    return True
+        g[r, c] = 0
+        return False
+
+    if not search(0):
+        raise ValueError("no solution")
+    return g
+
+
+def test_solve_sudoku_rejects_plain_backtracking_as_too_slow():
+    with pytest.raises(AssertionError, match="(?s)ran for more than.*most constrained cell"):
+        check.solve_sudoku(solve_brute_force, timeout=5.0)
+
+
+# ---------------------------------------------------------------------------------------
+# best_reading
+
+
+def reading_heap(probabilities):
+    """Best-first over subsets of changes with a heap (the lazy way), probabilities multiplied
+    as ratios instead of adding logarithms."""
+    fns = notebook()
+    p = np.array(probabilities, dtype=np.float32)
+    if p.shape != (81, 10):
+        raise ValueError(f"expected shape (81, 10), got {p.shape}")
+    plain = p.argmax(axis=1)
+    changes = sorted(((p[k, plain[k]] / p[k, o], k, o) for k in range(81) for o in range(10)
+                      if o != plain[k] and p[k, o] >= 0.01), key=lambda change: change[0])
+
+    def acceptable(reading):
+        if fns["conflicts"](reading.reshape(9, 9)):
+            return False
+        if p[np.arange(81), reading].min() >= 0.99:
+            return True
+        try:
+            fns["solve_sudoku"](reading.reshape(9, 9))
+            return True
+        except ValueError:
+            return False
+
+    heap = [(1.0, ())]
+    while heap:
+        ratio, chosen = heapq.heappop(heap)
+        cells = [changes[i][1] for i in chosen]
+        if len(cells) == len(set(cells)):
+            reading = plain.copy()
+            for i in chosen:
+                reading[changes[i][1]] = changes[i][2]
+            if acceptable(reading):
+                return reading.reshape(9, 9)
+        last = chosen[-1] if chosen else -1
+        if last + 1 < len(changes):
+            if len(chosen) < 3:
+                heapq.heappush(heap, (ratio * changes[last + 1][0], chosen + (last + 1,)))
+            if chosen:
+                heapq.heappush(heap, (ratio / changes[last][0] * changes[last + 1][0], chosen[:-1] + (last + 1,)))
+    return plain.reshape(9, 9)
+
+
+def reading_by_size(probabilities):
+    """All candidate readings scored by their full probability product, best first (a
+    learner who does not think in changes but in whole readings)."""
+    fns = notebook()
+    p = np.asarray(probabilities, dtype=np.float64)
+    if p.ndim != 2 or p.shape != (81, 10):
+        raise ValueError(f"probabilities must be (81, 10), not {p.shape}")
+    plain = p.argmax(axis=1)
+    alternatives = [(k, o) for k in range(81) for o in range(10) if o != plain[k] and p[k, o] >= 0.01]
+    readings = []
+    for n in range(4):
+        for combo in itertools.combinations(alternatives, n):
+            if len({k for k, _ in combo}) < n:
+                continue
+            reading = plain.copy()
+            for k, o in combo:
+                reading[k] = o
+            readings.append((-np.sum(np.log(p[np.arange(81), reading])), n, reading))
+    readings.sort(key=lambda item: (item[0], item[1]))
+    for _, _, reading in readings:
+        grid = reading.reshape(9, 9)
+        if fns["conflicts"](grid):
+            continue
+        if p[np.arange(81), reading].min() < 0.99:
+            try:
+                fns["solve_sudoku"](grid)
+            except ValueError:
+                continue
+        return grid.tolist()
+    return plain.reshape(9, 9).tolist()
+
+
+READING_VARIANTS = [from_notebook("best_reading"), reading_heap, reading_by_size]
+
+
+@pytest.mark.parametrize("variant", READING_VARIANTS)
+def test_best_reading_accepts_correct_variants(variant):
+    check.best_reading(variant)
+    check.best_reading(variant, seed=7)
+
+
+def test_reading_cases_are_what_they_claim():
+    for seed in range(6):
+        cases = checks.reading_cases(seed)  # raises if the oracle disagrees with a case's intent
+        assert len(cases) == 8
+        plain_differs = [not np.array_equal(c.table.argmax(axis=1).reshape(9, 9), c.expected) for c in cases]
+        assert sum(plain_differs) >= 5  # most cases need a correction
+
+
+def test_oracle_matches_the_notebook_on_random_tables(nb):
+    """Random probability tables (several doubtful cells): the check's independent oracle and
+    the solution agree."""
+    from autograder.sudoku.render import random_puzzle
+
+    rng = np.random.default_rng(0)
+    for _ in range(6):
+        givens, _ = random_puzzle(rng, 26, 32)
+        table = checks._confident_table(givens, rng)
+        for k in rng.choice(81, size=4, replace=False):
+            options = rng.choice(10, size=3, replace=False)
+            weights = rng.dirichlet([1, 1, 1]) * 0.97
+            checks._set_row(table, int(k), {int(o): float(w) for o, w in zip(options, weights)})
+        assert np.array_equal(checks.best_reading_oracle(table), nb["best_reading"](table))
+
+
+def _reading(strategy):
+    def best_reading(probabilities):
+        fns = notebook()
+        p = np.array(probabilities, dtype=float)
+        plain = p.argmax(axis=1)
+        if strategy == "plain":
+            return plain.reshape(9, 9)
+        if strategy == "flat":
+            return fns["best_reading"](p).ravel()
+        if strategy == "no shape check":
+            return fns["best_reading"](p) if p.shape == (81, 10) else plain[:81].reshape(-1)
+        if strategy == "normalises in place":
+            probabilities /= np.asarray(probabilities).sum(axis=1, keepdims=True) * 1.0001
+            return fns["best_reading"](probabilities)
+        changes = [(np.log(p[k, plain[k]] / p[k, o]), k, o) for k in range(81) for o in range(10)
+                   if o != plain[k] and p[k, o] >= 0.01 and (o > 0 or strategy != "digits only")]
+        if strategy == "least sure cells":  # any of the next 3 options of the 6 least sure cells
+            doubtful = np.argsort(p.max(axis=1))[:6]
+            changes = [(np.log(p[k, plain[k]] / p[k, o]), int(k), int(o)) for k in doubtful for o in np.argsort(p[k])[-4:-1]]
+        combos = [()] + [c for n in (1, 2, 3) for c in itertools.combinations(changes, n) if len({k for _, k, _ in c}) == n]
+        combos.sort(key=lambda c: sum(cost for cost, _, _ in c))
+        for combo in combos:
+            reading = plain.copy()
+            for _, k, o in combo:
+                reading[k] = o
+            if not fns["conflicts"](reading.reshape(9, 9)):
+                if strategy == "repeats only":
+                    return reading.reshape(9, 9)
+                try:
+                    fns["solve_sudoku"](reading.reshape(9, 9))
+                    return reading.reshape(9, 9)
+                except ValueError:
+                    continue
+        return plain.reshape(9, 9)
+    return best_reading
+
+
+def reading_greedy(probabilities):
+    """The least confident clashing cell takes its second choice, repeatedly (no search)."""
+    fns = notebook()
+    p = np.asarray(probabilities, dtype=float)
+    reading = p.argmax(axis=1)
+    for _ in range(3):
+        grid = reading.reshape(9, 9)
+        if not fns["conflicts"](grid):
+            break
+        clashing = [k for k in range(81) if reading[k] and any(
+            (np.count_nonzero(unit == reading[k]) > 1) for unit in (grid[k // 9], grid[:, k % 9]))]
+        if not clashing:
+            break
+        k = min(clashing, key=lambda k: p[k, reading[k]])
+        reading[k] = np.argsort(p[k])[-2]
+    return reading.reshape(9, 9)
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (_reading("plain"), "the rules were not applied"),
+    (_reading("repeats only"), "repeats no digit but has no solution"),
+    (_reading("digits only"), "'no digit' \\(column 0\\) was not among the options"),
+    (_reading("least sure cells"), "probability below PLAUSIBLE"),
+    (_reading("flat"), r"shape \(81,\)"),
+    (_reading("no shape check"), "expected it to raise ValueError"),
+    (_reading("normalises in place"), "changed its input array in place"),
+    (reading_greedy, "not the best acceptable reading"),
+])
+def test_best_reading_names_mistakes(wrong, message):
+    with pytest.raises(AssertionError, match=message):
+        check.best_reading(wrong)
+
+
 # ---------------------------------------------------------------------------------------
 # read_sudoku
 
 
-def test_read_sudoku_accepts_the_solution(nb):
-    check.read_sudoku(nb["read_sudoku"])
+def read_colour_warp(image, model=None):
+    """Warps the colour photo, then takes the darkest channel of the warped grid; reads with
+    model.predict_on_batch through the notebook's cell_probabilities."""
+    fns = notebook()
+    model = fns["load_digit_model"]() if model is None else model
+    corners = fns["find_grid_corners"](image)
+    warped = fns["to_gray"](fns["warp_grid"](image, corners, fns["GRID_SIZE"]))
+    cells = fns["split_cells"](warped)
+    return fns["best_reading"](fns["cell_probabilities"](cells, model)).tolist()
+
+
+READ_VARIANTS = [from_notebook("read_sudoku"), read_colour_warp]
+
+
+@pytest.mark.parametrize("variant", READ_VARIANTS)
+def test_read_sudoku_accepts_correct_variants(variant):
+    check.read_sudoku(variant)
 
 
 def test_read_sudoku_names_transposed_grid(nb):
     read = nb["read_sudoku"]
     with pytest.raises(AssertionError, match="transposed"):
-        check.read_sudoku(lambda image: np.asarray(read(image)).T)
+        check.read_sudoku(lambda image, model=None: np.asarray(read(image, model)).T)
 
 
 def test_read_sudoku_rejects_an_empty_reading():
     with pytest.raises(AssertionError, match="cells wrong"):
-        check.read_sudoku(lambda image: np.zeros((9, 9), int))
+        check.read_sudoku(lambda image, model=None: np.zeros((9, 9), int))
+
+
+def test_read_sudoku_names_an_ignored_model(nb):
+    read = nb["read_sudoku"]
+    with pytest.raises(AssertionError, match="`model` argument is ignored"):
+        check.read_sudoku(lambda image, model=None: read(image))
+
+
+def test_read_sudoku_requires_grey_photos(nb):
+    read = nb["read_sudoku"]
+
+    def colour_only(image, model=None):
+        if np.asarray(image).ndim != 3:
+            raise ValueError("expected an RGB photo")
+        return read(image, model)
+
+    with pytest.raises(AssertionError, match="in grey"):
+        check.read_sudoku(colour_only)
+
+
+RIGHT_VARIANTS = {
+    "find_grid_corners": [from_notebook("find_grid_corners"), corners_as_tuples, corners_float32],
+    "warp_grid": [from_notebook("warp_grid"), warp_skimage],
+    "split_cells": [from_notebook("split_cells"), split_floor, split_round_loops, split_linspace,
+                    split_array_split, split_ceil],
+    "cell_is_empty": [from_notebook("cell_is_empty"), empty_as_int, empty_regionprops],
+    "cell_probabilities": PROBABILITY_VARIANTS,
+    "solve_sudoku": SOLVER_VARIANTS,
+    "best_reading": READING_VARIANTS,
+    "read_sudoku": READ_VARIANTS,
+}
