@@ -928,7 +928,9 @@ plt.show()
 # %% [markdown]
 # A fair comparison needs many cells the CNN has never seen. We take every filled cell
 # of the course photos (each grid warped with its true corners from `outlines.csv`, so
-# only recognition is tested) and a fresh set of rendered cells, and read them both ways.
+# only recognition is tested) and a fresh set of rendered cells in matplotlib's 17 faces,
+# degraded as for training (many of them hard to read even for a person), and read them
+# both ways.
 
 # %%
 import csv
@@ -952,7 +954,7 @@ for cell, label in zip(test_cells, test_labels):
         render_labels.append(label)
 
 for name, inputs, truths in [("course photos", photo_inputs, photo_labels),
-                             ("rendered cells, all fonts", render_inputs, render_labels)]:
+                             ("rendered cells, 17 fonts", render_inputs, render_labels)]:
     inputs, truths = np.array(inputs), np.array(truths)
     cnn = np.asarray(digit_model.predict_on_batch(inputs[..., None]))[:, 1:].argmax(axis=1) + 1
     matched = match_templates(inputs, font_templates)
@@ -1112,22 +1114,6 @@ print("cells decided by the two rules alone:", sum(len(v) == 1 for v in candidat
 # Stuck? `check.solve_sudoku.hint()`.
 
 # %% solution id=solve_sudoku
-def search(candidates):
-    """The solved candidates (one digit per cell), or None when no choice works."""
-    ### BEGIN SOLUTION
-    if all(len(digits) == 1 for digits in candidates.values()):
-        return candidates
-    cell = min((cell for cell in CELLS if len(candidates[cell]) > 1), key=lambda cell: len(candidates[cell]))
-    for digit in candidates[cell]:
-        attempt = dict(candidates)
-        if _assign(attempt, cell, digit):
-            solved = search(attempt)
-            if solved is not None:
-                return solved
-    return None
-    ### END SOLUTION
-
-
 def solve_sudoku(grid):
     """The solution of a 9×9 Sudoku (0 = empty); ValueError when there is none."""
     ### BEGIN SOLUTION
@@ -1148,6 +1134,22 @@ def solve_sudoku(grid):
     if solved is None:
         raise ValueError("no solution: every way of filling the grid ends in a contradiction")
     return np.array([[int(solved[(r, c)]) for c in range(9)] for r in range(9)])
+    ### END SOLUTION
+
+
+def search(candidates):
+    """The solved candidates (one digit per cell), or None when no choice works."""
+    ### BEGIN SOLUTION
+    if all(len(digits) == 1 for digits in candidates.values()):
+        return candidates
+    cell = min((cell for cell in CELLS if len(candidates[cell]) > 1), key=lambda cell: len(candidates[cell]))
+    for digit in candidates[cell]:
+        attempt = dict(candidates)
+        if _assign(attempt, cell, digit):
+            solved = search(attempt)
+            if solved is not None:
+                return solved
+    return None
     ### END SOLUTION
 
 
@@ -1213,6 +1215,19 @@ for cell, options in example.items():
 # Changing A to 6 costs 2.42, changing B to 3 costs 4.60: the row is repaired at the
 # lower cost by reading A as 6, the digit the network found second most likely there.
 #
+# The same situation as a full table, for trying your function: the lecture's puzzle
+# read surely everywhere, except row 1, column 2 (a 3), read as 5 with probability 0.6
+# and as 3 with 0.38. Row 1 already holds a 5.
+
+# %%
+lecture_table = np.full((81, 10), 0.0002)
+lecture_table[np.arange(81), LECTURE_PUZZLE.ravel()] = 0.9982
+lecture_table[1] = 0.0025
+lecture_table[1, [5, 3]] = [0.6, 0.38]
+plain_reading = lecture_table.argmax(axis=1).reshape(9, 9)
+print("plain reading, row 1:", plain_reading[0], "| conflicts:", conflicts(plain_reading))
+
+# %% [markdown]
 # ### Exercise 7 · `best_reading(probabilities)`
 #
 # - **Input:** `probabilities`, an `(81, 10)` array (or nested lists) as returned by
@@ -1233,7 +1248,8 @@ for cell, options in example.items():
 #   tables where nothing within the limits is acceptable; the answer must be exactly
 #   the grid the definition above gives. The input is not modified. A table whose shape
 #   is not `(81, 10)` raises `ValueError` naming the shape.
-# - **Example:** for the worked example above, A becomes 6 and B stays 5.
+# - **Example:** `best_reading(lecture_table)` equals `LECTURE_PUZZLE`: the 5 in row 1,
+#   column 2 goes back to 3.
 #
 # Stuck? `check.best_reading.hint()`.
 
@@ -1283,6 +1299,7 @@ def best_reading(probabilities):
 check.best_reading(best_reading)
 ### BEGIN HIDDEN TESTS
 check.best_reading(best_reading, seed=7)
+assert np.array_equal(best_reading(lecture_table), LECTURE_PUZZLE)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -1388,7 +1405,18 @@ print(f"median time per photo: {1000 * np.median([t for _, _, t in results]):.0f
 #
 # It prints one line per photo and a summary line with the share of grids read without
 # a single error, the share of cells and of digits read right, and the median time.
-# BENCH_SUMMARY_PLACEHOLDER
+#
+# On the 160 real newspaper photos of the public dataset of Wicht and Hennebert (CC BY
+# 4.0, "v2 train") the solution reads **155 of the 160 grids** without a single error and
+# 99.88 % of the cells: 80 of the 81 photos with an even number, on which the pipeline
+# was tuned, and 75 of the 79 others, kept aside to validate it. The authors' published
+# system reached 87.5 % of grids (Wicht and Hennebert, SoCPaR 2014). The rules of
+# section 10 repair the misreadings that repeat a digit or leave the grid without
+# solution; what remains are digits missed altogether: digits far from their cell's
+# centre (the paper bent, or a corner found off the grid's corner), a fold across a row,
+# a very dark and noisy photo. A missing digit breaks no rule, so the rules cannot bring
+# it back: that would take cells cut along the printed lines rather than at exact
+# ninths, a good project if you want to go further.
 #
 # ## 12. A real newspaper photo
 #
