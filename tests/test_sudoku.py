@@ -21,10 +21,10 @@ pytestmark = pytest.mark.xdist_group("sudoku")
 REAL_PHOTOS = ROOT.parent / "shared" / "sudoku_photos"
 SUMMARY = re.compile(r"^photos (\d+) grids_correct (\d+) cells_accuracy ([\d.]+) "
                      r"digits_accuracy ([\d.]+) ms_per_photo ([\d.]+) cpu_ms_per_photo ([\d.]+)$", re.MULTILINE)
-# Measured on the 160 real photos (development set) with the shipped model: 152 grids,
-# cells 0.9984, digits 0.9955 (see the closing note of issue 6). The floors leave room for
-# a different CPU's rounding, not for a regression.
-REAL_FLOOR = {"grids": 149, "cells_accuracy": 0.997, "digits_accuracy": 0.993}
+# Measured on the 160 real photos (development set) with the shipped model: 155 grids
+# (80 of the 81 even-numbered photos, 75 of the 79 odd ones), cells 0.9988, digits 0.9968
+# (issue 15). The floors leave room for a different CPU's rounding, not for a regression.
+REAL_FLOOR = {"grids": 154, "cells_accuracy": 0.998, "digits_accuracy": 0.996}
 
 
 @pytest.fixture(scope="module")
@@ -104,8 +104,22 @@ def test_shipped_model_is_small_and_reads_printed_digits():
         if box is not None:
             inputs.append(fns["digit_image"](cell, box))
             truth.append(label)
-    predicted = np.asarray(model(np.array(inputs)[..., None], training=False))[:, 1:].argmax(axis=1) + 1
-    assert np.mean(predicted == np.array(truth)) > 0.93  # heavily degraded, many fonts
+    predicted = np.asarray(model.predict_on_batch(np.array(inputs)[..., None]))[:, 1:].argmax(axis=1) + 1
+    # the training distribution, many cells barely legible: measured 0.848 (269 digits)
+    assert np.mean(predicted == np.array(truth)) > 0.82
+    # the digits of the course photos (grids warped with their true corners): all but one or two
+    from autograder.checks.sudoku import shipped_photo
+
+    photo_inputs, photo_truth = [], []
+    for number in range(1, 13):
+        photo = shipped_photo(number)
+        for cell, label in zip(photo.cells(), photo.givens.ravel()):
+            box = fns["digit_box"](cell)
+            if label and box is not None:
+                photo_inputs.append(fns["digit_image"](cell, box))
+                photo_truth.append(label)
+    read = np.asarray(model.predict_on_batch(np.array(photo_inputs)[..., None])).argmax(axis=1)
+    assert len(photo_truth) > 300 and np.mean(read == np.array(photo_truth)) > 0.99
 
 
 def test_pipeline_reads_the_course_photos(read_sudoku):
@@ -208,7 +222,7 @@ def test_real_photos_reach_the_measured_floor():
     assert grids >= REAL_FLOOR["grids"], match.group(0)
     assert cells >= REAL_FLOOR["cells_accuracy"], match.group(0)
     assert digits_ >= REAL_FLOOR["digits_accuracy"], match.group(0)
-    assert float(match.group(5)) < 400, f"far slower than the ~60 ms measured: {match.group(0)}"
+    assert float(match.group(6)) < 400, f"far slower than the ~60 ms of processor time measured: {match.group(0)}"
 
 
 def test_real_photo_corners_match_the_outlines():
