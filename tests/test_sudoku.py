@@ -39,9 +39,11 @@ def test_rendered_cells_are_reproducible_and_labelled():
     assert set(labels) <= set(range(10)) and 0 in labels and len(set(labels)) > 5
     for cell in cells:
         assert cell.dtype == np.uint8 and cell.ndim == 2 and cell.shape[0] == cell.shape[1]
-    # ink is darker than paper: a digit cell has its darkest pixels well below its median
+    # ink is darker than paper: a digit cell has its darkest pixels below its median, well
+    # below for most (a fifth of the prints are faint by design: coloured ink, worn print)
     filled = [c for c, label in zip(cells, labels) if label]
-    assert np.mean([np.median(c) - c.min() > 25 for c in filled]) > 0.9
+    contrast = np.array([np.median(c) - c.min() for c in filled])
+    assert np.all(contrast > 5) and np.mean(contrast > 25) > 0.75
 
 
 def test_fonts_include_the_package_faces():
@@ -51,7 +53,7 @@ def test_fonts_include_the_package_faces():
     assert any(n.startswith("PublicSans") for n in names), "fontpkg-public-sans is a dev dependency"
     assert len(names) > 40
     families = {digits.font_family(p) for p in digits.printed_fonts()}
-    assert {"DejaVuSans", "STIXGeneral", "fontpkg_lato"} <= families and len(families) >= 30
+    assert {"DejaVuSans", "STIXGeneral", "fontpkg_lato"} <= families and len(families) >= 25
 
 
 def test_learner_side_rendering_uses_only_the_fonts_every_install_has(monkeypatch):

@@ -735,8 +735,8 @@ plt.show()
 #
 # A network trained on MNIST alone reads handwriting, and newspapers print. The course's
 # classifier (`autograder.models.load("sudoku_digits")`, trained by
-# `autograder/sudoku/train_digits.py`) was trained on **printed digits rendered in about
-# 90 typefaces of 35 families** (the DejaVu, STIX and Computer Modern faces that
+# `autograder/sudoku/train_digits.py`) was trained on **printed digits rendered in 90
+# font files of 27 families** (the DejaVu, STIX and Computer Modern faces that
 # matplotlib ships, and open newspaper-like faces such as Arimo, Libre Franklin, News
 # Cycle, Roboto, Public Sans, Archivo Narrow, PT Serif and Source Serif), each one
 # degraded the way a phone degrades a newspaper:
