@@ -924,6 +924,19 @@ def test_read_sudoku_requires_grey_photos(nb):
         check.read_sudoku(colour_only)
 
 
+def test_hints_have_three_tiers_and_their_code_renders_as_a_block():
+    """Idea, formula, code; the code tier is a fenced block that starts on a line of its own
+    (Markdown ignores a fence in the middle of a line) with real line breaks."""
+    from autograder.checks import registry
+
+    for name in GRADED:
+        hints = registry()[name].hints
+        assert [label for label, _ in hints] == ["Idea", "Formula", "Code (this gives the answer away)"], name
+        code = hints[2][1]
+        assert code.startswith("\n```python\n") and "\n```" in code[len("\n```python\n"):], name
+        assert "\\n" not in code and len(code.splitlines()) >= 4, name
+
+
 RIGHT_VARIANTS = {
     "find_grid_corners": [from_notebook("find_grid_corners"), corners_as_tuples, corners_float32],
     "warp_grid": [from_notebook("warp_grid"), warp_skimage],

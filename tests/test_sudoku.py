@@ -21,10 +21,11 @@ pytestmark = pytest.mark.xdist_group("sudoku")
 REAL_PHOTOS = ROOT.parent / "shared" / "sudoku_photos"
 SUMMARY = re.compile(r"^photos (\d+) grids_correct (\d+) cells_accuracy ([\d.]+) "
                      r"digits_accuracy ([\d.]+) ms_per_photo ([\d.]+) cpu_ms_per_photo ([\d.]+)$", re.MULTILINE)
-# Measured on the 160 real photos (development set) with the shipped model: 155 grids
-# (80 of the 81 even-numbered photos, 75 of the 79 odd ones), cells 0.9988, digits 0.9968
-# (issue 15). The floors leave room for a different CPU's rounding, not for a regression.
-REAL_FLOOR = {"grids": 154, "cells_accuracy": 0.998, "digits_accuracy": 0.996}
+# Measured with `autograder bench sudoku ../shared/sudoku_photos --half even|odd` and the
+# shipped model (issue 15): 80 of the 81 even-numbered photos, 75 of the 79 odd ones; on the
+# sample of every tenth photo that the test reads, 15 of 16 grids (image1008 misses one 3),
+# cells 0.9992. The floors leave room for a different CPU's rounding, not for a regression.
+SAMPLE_FLOOR = {"grids": 15, "cells_accuracy": 0.999}
 
 
 @pytest.fixture(scope="module")
@@ -169,21 +170,19 @@ def test_bench_counts_errors_and_skips_photos_without_truth(tmp_path):
     assert float(match.group(4)) == pytest.approx(expected_digits, abs=1e-4)
 
 
-def _run_bench(folder: Path, *extra: str) -> str:
-    result = subprocess.run([sys.executable, "-m", "autograder.cli", "bench", "sudoku", str(folder), *extra],
-                            cwd=ROOT, env=subprocess_env(), capture_output=True, text=True, timeout=900)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return result.stdout
-
-
-def test_bench_command_on_the_course_photos():
-    out = _run_bench(paths.data_file("sudoku"),
-                     "--notebook", str(paths.solution_notebook("09_sudoku_ocr")))
+def test_bench_main_on_two_course_photos(tmp_path, capsys, read_sudoku):
+    """The command's main() end to end, in this process (the `read_sudoku` fixture has
+    imported TensorFlow already; the command line itself is run by the missing-folder test)."""
+    source = paths.data_file("sudoku")
+    for name in ("image1.jpg", "image1.dat", "image2.jpg", "image2.dat"):
+        (tmp_path / name).write_bytes((source / name).read_bytes())
+    assert bench.main([str(tmp_path), "--notebook", str(paths.solution_notebook("09_sudoku_ocr"))]) == 0
+    out = capsys.readouterr().out
     per_photo = [line for line in out.splitlines() if re.match(r"^image\d+\.jpg\s+cells_wrong\s+\d+\s+ms\s", line)]
-    assert len(per_photo) == 12
+    assert len(per_photo) == 2
     match = SUMMARY.search(out)
     assert match and match.group(0) == out.strip().splitlines()[-1]
-    assert int(match.group(1)) == 12 and int(match.group(2)) >= 11
+    assert int(match.group(1)) == 2 and int(match.group(2)) == 2
 
 
 def test_bench_halves_split_by_the_photo_number(tmp_path):
@@ -212,19 +211,20 @@ def test_bench_command_reports_a_missing_folder(tmp_path):
     assert result.returncode == 2 and "no such folder" in result.stdout
 
 
-def test_real_photos_reach_the_measured_floor():
+def test_a_sample_of_the_real_photos_reaches_the_measured_floor(read_sudoku):
+    """Every tenth of the 160 real photos (16, both halves), read in this process. The whole
+    set is measured by `autograder bench sudoku`, which is too slow for the test suite."""
     if not REAL_PHOTOS.is_dir():
         pytest.skip(f"{REAL_PHOTOS} is not here (it is in CI)")
-    out = _run_bench(REAL_PHOTOS)
-    match = SUMMARY.search(out)
-    assert match, out[-2000:]
-    photos, grids = int(match.group(1)), int(match.group(2))
-    cells, digits_ = float(match.group(3)), float(match.group(4))
-    assert photos == 160
-    assert grids >= REAL_FLOOR["grids"], match.group(0)
-    assert cells >= REAL_FLOOR["cells_accuracy"], match.group(0)
-    assert digits_ >= REAL_FLOOR["digits_accuracy"], match.group(0)
-    assert float(match.group(6)) < 400, f"far slower than the ~60 ms of processor time measured: {match.group(0)}"
+    pairs = bench.dataset(REAL_PHOTOS)
+    assert len(pairs) == 160
+    results = bench.evaluate(read_sudoku, pairs[::10], echo=lambda line: None)
+    assert all(not r.error for r in results), [r.error for r in results if r.error]
+    grids = sum(r.cells_wrong == 0 for r in results)
+    cells = 1 - sum(r.cells_wrong for r in results) / (81 * len(results))
+    wrong = {r.name: r.wrong_cells for r in results if r.cells_wrong}
+    assert grids >= SAMPLE_FLOOR["grids"] and cells >= SAMPLE_FLOOR["cells_accuracy"], wrong
+    assert np.median([r.cpu_seconds for r in results]) < 0.4, "far slower than the ~60 ms of processor time measured"
 
 
 def test_real_photo_corners_match_the_outlines():
