@@ -924,17 +924,19 @@ def test_read_sudoku_requires_grey_photos(nb):
         check.read_sudoku(colour_only)
 
 
-def test_hints_have_three_tiers_and_their_code_renders_as_a_block():
-    """Idea, formula, code; the code tier is a fenced block that starts on a line of its own
-    (Markdown ignores a fence in the middle of a line) with real line breaks."""
+def test_hints_have_three_tiers_and_their_code_renders_as_a_block(capsys):
+    """Idea, formula, code; the code tier is a fenced ```python block with real line breaks,
+    which Check.hint puts on a line of its own (Markdown ignores a fence in mid-line)."""
     from autograder.checks import registry
 
     for name in GRADED:
         hints = registry()[name].hints
         assert [label for label, _ in hints] == ["Idea", "Formula", "Code (this gives the answer away)"], name
         code = hints[2][1]
-        assert code.startswith("\n```python\n") and "\n```" in code[len("\n```python\n"):], name
+        assert code.startswith("```python\n") and "\n```" in code[len("```python\n"):], name
         assert "\\n" not in code and len(code.splitlines()) >= 4, name
+    check.read_sudoku.hint(3)
+    assert "\nif model is None:\n    model = load_digit_model()\n" in capsys.readouterr().out
 
 
 RIGHT_VARIANTS = {

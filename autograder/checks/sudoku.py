@@ -271,7 +271,7 @@ def expect_corners(got, truth: np.ndarray, where: str, tolerance: float) -> None
             "points with `grid_score >= 14`, else try `trim_attachments`. Order the points: "
             "top-left min(x + y), top-right min(y − x), bottom-right max(x + y), bottom-left "
             "max(y − x). A blank page: `ValueError`.",
-    code="\n```python\n"
+    code="```python\n"
          "gray = to_gray(image, 'luminosity'); scale = min(1.0, 640 / max(gray.shape))\n"
          "if scale < 1: gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)\n"
          "binary = binarize(gray)\n"
@@ -357,7 +357,7 @@ def _close(got: np.ndarray, expected: np.ndarray, limit: float = 14.0) -> bool:
             "`cv2.getPerspectiveTransform(source, target)` gives the 3×3 matrix; "
             "`cv2.warpPerspective(image, matrix, (size, size))` the square (its size argument is "
             "(width, height)). Same dtype and channels as the input.",
-    code="\n```python\n"
+    code="```python\n"
          "source = np.asarray(corners, dtype=np.float32)\n"
          "target = np.array([[0, 0], [size, 0], [size, size], [0, size]], dtype=np.float32)\n"
          "matrix = cv2.getPerspectiveTransform(source, target)\n"
@@ -478,7 +478,7 @@ def _tiling_problem(origins: np.ndarray, side: int) -> str | None:
             "in range(10)]`; cell (r, c) spans rows `edges[r]:edges[r + 1]` and columns "
             "`edges[c]:edges[c + 1]`. A slice `a:b` stops before b, so neighbouring cells share no "
             "pixel and leave none out.",
-    code="\n```python\n"
+    code="```python\n"
          "side = warped.shape[0]\n"
          "edges = [round(i * side / 9) for i in range(10)]\n"
          "return [warped[edges[r]:edges[r + 1], edges[c]:edges[c + 1]] for r in range(9) for c in range(9)]\n```",
@@ -614,7 +614,7 @@ def _bool(value, where: str) -> bool:
             "of it, width ≤ 80 %, height ≤ 90 %, and its box centre lies in the middle half of "
             "the cell (25 %-75 % of the width and of the height). `digit_box` returns the largest "
             "such box, grown by the small pieces inside it; the cell is empty when there is none.",
-    code="\n```python\n"
+    code="```python\n"
          "ink = cell_ink(cell).astype(np.uint8); h, w = ink.shape\n"
          "n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)\n"
          "x, y, bw, bh, area = stats[1:].T.astype(float); cx, cy = x + bw / 2, y + bh / 2\n"
@@ -789,7 +789,7 @@ def _probability_table(got, n: int, where: str) -> np.ndarray:
             "`digit_image(cells[k], box)` for every cell whose `box = digit_box(cells[k])` is not "
             "None; stack the images into `batch` of shape (m, 28, 28, 1) (`np.stack(images)[..., "
             "None]`); `out = model.predict_on_batch(batch)`; row i of `out` goes to row k_i.",
-    code="\n```python\n"
+    code="```python\n"
          "probabilities = np.zeros((len(cells), 10), np.float32); probabilities[:, 0] = 1\n"
          "boxes = [digit_box(cell) for cell in cells]\n"
          "filled = [k for k, box in enumerate(boxes) if box is not None]\n"
@@ -968,7 +968,7 @@ def _list_copy(grid) -> list:
             "return that result. After the loop, return None. solve_sudoku: check the shape (9×9), "
             "the values (whole numbers 0-9) and `conflicts(grid)` (ValueError naming the unit), "
             "assign every given (False: ValueError), search (None: ValueError).",
-    code="\n```python\n"
+    code="```python\n"
          "def search(candidates):\n"
          "    if all(len(v) == 1 for v in candidates.values()):\n"
          "        return candidates\n"
@@ -1288,7 +1288,7 @@ def _reading_mistake(got: np.ndarray, case: ReadingCase) -> str | None:
             "combination of 1 to MAX_CHANGES changes to different cells, sorted by total cost. "
             "Acceptable: `not conflicts(grid)` and (every chosen probability ≥ SURE, or "
             "solve_sudoku(grid) raises no ValueError). None acceptable: the plain reading.",
-    code="\n```python\n"
+    code="```python\n"
          "p = np.asarray(probabilities, dtype=float)  # (81, 10), else ValueError\n"
          "plain = p.argmax(axis=1)\n"
          "changes = [(np.log(p[k, plain[k]] / p[k, b]), k, b) for k in range(81) for b in range(10)\n"
@@ -1345,7 +1345,7 @@ def _wrong_cells(got: np.ndarray, truth: np.ndarray) -> str:
     formula="corners = find_grid_corners(image); cells = split_cells(warp_grid(to_gray(image), "
             "corners, GRID_SIZE)); probabilities = cell_probabilities(cells, model); return "
             "best_reading(probabilities). `model = load_digit_model()` when model is None.",
-    code="\n```python\n"
+    code="```python\n"
          "if model is None:\n"
          "    model = load_digit_model()\n"
          "corners = find_grid_corners(image)\n"
