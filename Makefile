@@ -11,6 +11,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # tests run two at a time (2 cores); override with make test JOBS=1
 JOBS   ?= 2
+# uv trusts the system's certificate store, as pip does (a proxy's own CA included)
+export UV_SYSTEM_CERTS = 1
 
 .PHONY: setup course test test-tools build site lab-solutions dist clean
 
@@ -18,7 +20,7 @@ setup: $(STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv>=0.5,<1"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==0.13.9"
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -e ".[all]"
 	$(BIN)/autograder kernel
 	touch $(STAMP)
