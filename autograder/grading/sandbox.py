@@ -1,224 +1,490 @@
-"""Where and as whom student code runs.
+"""A grading worker's sandbox: bubblewrap (or podman) running the kernel template.
 
-Each worker slot gets its own unprivileged user id (no entry in /etc/passwd is needed;
-ids are reserved with lock files so two grading runs never share one). A submission's
-kernel is started by :mod:`autograder.grading.launcher` through a kernel spec written
-for that submission; the spec's config says which user, which limits, which folders to
-hide and which to keep visible. When a submission is done, every process left by its
-user is killed, so nothing a student started outlives their grading.
+One :class:`Sandbox` per grading worker process. It starts
+:mod:`autograder.grading.zygote` inside a sandbox made by a standard tool and asks it for
+one kernel per submission (see that module for what each kernel gets of its own):
+
+* **bubblewrap** (default, Debian package ``bubblewrap``): new user, PID, network, IPC,
+  UTS and cgroup namespaces; a root file system that is an empty tmpfs holding, read-only,
+  only ``/usr`` (without ``/usr/local``), the Python installation, the virtual
+  environment, the course package and its data, and three generated files in ``/etc``;
+  a size-limited ``/tmp``; a minimal ``/dev``; a new session; killed with its parent.
+  Without root: bubblewrap uses unprivileged user namespaces. Run as root, the sandbox is
+  started as an unprivileged user (``nobody`` by default), so no process of a
+  submission ever has root's user id. Every folder is bound from a descriptor the
+  grader opened, so the sandbox user needs no access to the paths leading to them.
+* **podman** (``--sandbox podman``): the same template in a rootless container of the
+  image built from ``grading/Containerfile``, without network; see docs/grading.md.
+
+Nothing the sandbox runs writes to the course: the grader receives the outputs through
+the kernel protocol and the recorder writes them as the instructor.
 """
 
 from __future__ import annotations
 
-import fcntl
-import json
 import os
 import pwd
+import secrets
 import shutil
-import signal
-import stat
+import socket
+import subprocess
 import sys
-from dataclasses import dataclass
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import autograder
-from autograder import paths
+from autograder.grading import limits as limits_mod
+from autograder.grading import zygote
+from autograder.grading.records import Limits
 
-UID_BASE = 61000
-UID_RANGE = 2000
-LOCK_DIR = Path(os.environ.get("AUTOGRADER_UID_LOCKS", "/run/autograder-uids"))
-KERNEL_NAME = "autograder-sandbox"
-LAUNCHER = Path(__file__).with_name("launcher.py")
+INSIDE_UID = 1000
+READY_TIMEOUT_S = 180.0
 
 
-def isolation_available() -> bool:
-    """True when kernels can run as another user in their own mount namespace (root on
-    Linux), unless AUTOGRADER_NO_SANDBOX=1 asks for limits only (for debugging)."""
-    if os.environ.get("AUTOGRADER_NO_SANDBOX") == "1":
-        return False
-    return hasattr(os, "geteuid") and os.geteuid() == 0 and sys.platform.startswith("linux")
+class SandboxError(RuntimeError):
+    """The sandbox could not be started or stopped answering (a grading problem, not the student's)."""
+
+
+@dataclass(frozen=True)
+class SandboxConfig:
+    """What a worker's sandbox is made of."""
+    backend: str = "bwrap"                 # "bwrap" or "podman"
+    preload: tuple[str, ...] = ()          # modules the template imports besides the kernel's own
+    image: str = "cnn-course-grader"       # podman only
+    user: str = "nobody"                   # whom the sandbox runs as when the grader is root
+    cgroups: bool = True                   # use cgroups when available (else the template's watchdog)
 
 
 @dataclass
-class Slot:
-    """One worker slot: a sandbox user (uid == gid) held by a lock file, or none."""
-    index: int
-    uid: int | None = None
-    gid: int | None = None
-    _lock: int | None = None
+class KernelHandle:
+    """A running kernel in the sandbox: its number and the descriptor of its socket folder."""
+    number: int
+    folder_fd: int
+    exited: bool = False
+    status: int | None = None
+    memory_events: int = 0
+    cgroup: limits_mod.Cgroup | None = None
+    notes: list[str] = field(default_factory=list)
 
-    def release(self) -> None:
-        if self._lock is not None:
-            os.close(self._lock)
-            self._lock = None
-
-
-def allocate_slots(count: int, base: int = UID_BASE) -> list[Slot]:
-    """``count`` slots with distinct unused uids (or uid None when not running as root)."""
-    if not isolation_available():
-        return [Slot(i) for i in range(count)]
-    lock_dir = LOCK_DIR
-    try:
-        lock_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError:
-        lock_dir = Path("/tmp/.autograder-uids")
-        lock_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if lock_dir.stat().st_uid != 0:
-        raise RuntimeError(f"{lock_dir} must belong to root")
-    used = {entry.pw_uid for entry in pwd.getpwall()}
-    slots: list[Slot] = []
-    for uid in range(base, base + UID_RANGE):
-        if len(slots) == count:
-            break
-        if uid in used:
-            continue
-        fd = os.open(lock_dir / f"uid-{uid}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
-            continue
-        slots.append(Slot(len(slots), uid, uid, fd))
-    if len(slots) < count:
-        for slot in slots:
-            slot.release()
-        raise RuntimeError("no free sandbox user ids")
-    return slots
-
-
-def kill_user_processes(uid: int | None) -> None:
-    """SIGKILL every process of ``uid``: a child switches to that user and calls kill(-1),
-    which reaches exactly the processes of that user (and never the caller)."""
-    if uid is None or not isolation_available():
-        return
-    pid = os.fork()
-    if pid == 0:  # the child: only system calls, then _exit
-        try:
-            os.setgroups([])
-            os.setgid(uid)
-            os.setuid(uid)
-            for _ in range(3):  # again, for processes forked meanwhile
-                try:
-                    os.kill(-1, signal.SIGKILL)
-                except ProcessLookupError:
-                    break
-        finally:
-            os._exit(0)
-    os.waitpid(pid, 0)
+    @property
+    def ipc_prefix(self) -> str:
+        return f"/proc/self/fd/{self.folder_fd}/k"
 
 
 # --------------------------------------------------------------------------------------
-# What the kernel may see
+# What the sandbox shows
 
 
-def _real(path: Path | str) -> str:
-    return os.path.realpath(str(path))
+def _python_prefixes() -> list[str]:
+    """The virtual environment and the Python installation it runs on."""
+    found = {sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix}
+    executable = os.path.realpath(sys.executable)
+    found.add(os.path.dirname(os.path.dirname(executable)))
+    return sorted({os.path.realpath(p) for p in found if p and os.path.isdir(p)})
 
 
-def _looks_like_course(folder: Path) -> bool:
-    return any((folder / name).exists() for name in ("solutions", "source", "nbgrader_config.py",
-                                                      "gradebook.db", "submitted", ".git"))
+def _package_folders() -> list[str]:
+    """The course package and its data files (outside site-packages in an editable install)."""
+    import autograder
+    from autograder import paths
+
+    return sorted({os.path.realpath(Path(autograder.__file__).parent), os.path.realpath(paths.data_dir())})
 
 
-def kept_paths() -> list[str]:
-    """Folders the kernel needs: the Python installations, the course package and its data."""
-    keep = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
-            str(Path(autograder.__file__).resolve().parent), str(paths.data_dir())}
-    return sorted({_real(p) for p in keep if os.path.exists(p)})
+def read_only_binds() -> list[str]:
+    """Host folders the sandbox sees, read-only, at the same paths; nothing else of the host is visible."""
+    wanted = ["/usr", *_python_prefixes(), *_package_folders()]
+    binds: list[str] = []
+    for path in sorted(set(wanted), key=lambda p: (p.count("/"), p)):
+        if any(path == b or path.startswith(b.rstrip("/") + "/") for b in binds if b != "/usr"):
+            continue  # already inside a bound folder
+        binds.append(path)
+    return binds
 
 
-def hidden_paths(course_root: Path, extra: list[Path] = ()) -> list[str]:
-    """Folders the kernel must not see: the course (solutions, gradebook, submissions, grades),
-    the checkout the package was installed from when it is a course, root's home, and any
-    folder on the way to a kept path that other users could not enter anyway."""
-    hide = {_real(course_root), "/root"}
-    repo = paths.repo_root()
-    if _looks_like_course(repo):
-        hide.add(_real(repo))
-    for path in extra:
-        if path and os.path.exists(path):
-            hide.add(_real(path))
-    for kept in kept_paths():
-        parts = Path(kept).parts
-        for depth in range(2, len(parts)):
-            folder = str(Path(*parts[:depth]))
-            try:
-                mode = os.stat(folder).st_mode
-            except OSError:
-                continue
-            if not mode & stat.S_IXOTH:
-                hide.add(folder)
-    return sorted(p for p in hide if p not in ("/", ""))
-
-
-def matplotlib_cache_files() -> list[str]:
-    """The font list matplotlib built for this Python, copied into each kernel's config folder
-    so that every kernel does not spend seconds rebuilding it."""
-    try:
-        import matplotlib
-        folder = Path(matplotlib.get_cachedir())
-    except Exception:  # noqa: BLE001 - no matplotlib, nothing to copy
-        return []
-    return [str(p) for p in folder.glob("fontlist-*.json")]
-
-
-def course_kernel_argv(kernel_name: str) -> tuple[list[str], dict]:
-    """The argv and env of the course's kernel spec (falls back to this Python's ipykernel)."""
-    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
-
-    try:
-        spec = KernelSpecManager().get_kernel_spec(kernel_name)
-        argv, env = list(spec.argv), dict(spec.env or {})
-    except (NoSuchKernel, Exception):  # noqa: BLE001
-        argv, env = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"], {}
-    if not os.path.isabs(argv[0]):
-        argv[0] = shutil.which(argv[0]) or sys.executable
-    return argv, env
-
-
-def kernel_env(base_env: dict) -> dict:
-    """The whole environment of a student kernel (nothing else is inherited)."""
-    env = {
-        "PATH": os.pathsep.join([str(Path(sys.executable).parent), "/usr/local/bin", "/usr/bin", "/bin"]),
-        "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "USER": "student", "LOGNAME": "student",
-        "PYTHONWARNINGS": "ignore", "PYTHONDONTWRITEBYTECODE": "1",
-        "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-        "TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1",
-        "NBGRADER_EXECUTION": "autograde", "COURSE_OFFLINE": os.environ.get("COURSE_OFFLINE", "1"),
+def _etc_files(user_name: str) -> dict[str, bytes]:
+    return {
+        "/etc/passwd": f"{user_name}:x:{INSIDE_UID}:{INSIDE_UID}::/tmp/.home:/bin/sh\n".encode(),
+        "/etc/group": f"{user_name}:x:{INSIDE_UID}:\n".encode(),
+        "/etc/hosts": b"127.0.0.1 localhost sandbox\n",
     }
-    env.update({k: str(v) for k, v in base_env.items()})
+
+
+def _environment() -> dict[str, str]:
+    bin_dir = os.path.join(sys.prefix, "bin")
+    return {"PATH": f"{bin_dir}:/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "HOME": "/tmp/.zygote",
+            "USER": "student", "LOGNAME": "student", "MPLCONFIGDIR": "/tmp/.zygote/matplotlib",
+            "PYTHONDONTWRITEBYTECODE": "1", "PYTHONWARNINGS": "ignore", "OMP_NUM_THREADS": "1",
+            "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "TF_CPP_MIN_LOG_LEVEL": "3",
+            "TF_ENABLE_ONEDNN_OPTS": "0", "TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1",
+            "NBGRADER_EXECUTION": "autograde", "COURSE_OFFLINE": os.environ.get("COURSE_OFFLINE", "1")}
+
+
+def kernel_environment() -> dict[str, str]:
+    """The whole environment of a student's kernel: nothing of the grader's is inherited."""
+    env = _environment()
+    env.pop("MPLCONFIGDIR")
+    env["HOME"] = "/tmp/.home"
     return env
 
 
-def write_kernel_spec(folder: Path, config: dict, kernel_argv: list[str]) -> Path:
-    """A kernel spec whose command is the launcher with ``config`` (written beside it)."""
-    spec_dir = folder / KERNEL_NAME
-    spec_dir.mkdir(parents=True, exist_ok=True)
-    config_path = folder / "sandbox.json"
-    config_path.write_text(json.dumps(config, indent=1))
-    os.chmod(config_path, 0o600)
-    spec = {"argv": [sys.executable, "-I", str(LAUNCHER), str(config_path), "--", *kernel_argv],
-            "display_name": "autograder sandbox", "language": "python", "interrupt_mode": "signal",
-            "env": {}, "metadata": {}}
-    (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1))
-    return folder
+def _matplotlib_fontlist() -> tuple[str, bytes] | None:
+    try:
+        import matplotlib
+
+        found = sorted(Path(matplotlib.get_cachedir()).glob("fontlist-*.json"))
+        return (found[-1].name, found[-1].read_bytes()) if found else None
+    except Exception:  # noqa: BLE001 - only a speed-up
+        return None
 
 
-def sandbox_config(*, slot: Slot, stage: Path, private_tmp: Path, workdir_name: str, hide: list[str],
-                   keep: list[str], env: dict, memory_mb: int | None, nproc: int = 256,
-                   fsize_mb: int = 256, tmp_mb: int = 512, mpl_cache: list[str] = ()) -> dict:
-    return {"uid": slot.uid, "gid": slot.gid, "stage": str(stage), "private_tmp": str(private_tmp),
-            "workdir_name": workdir_name, "hide": hide, "keep": keep, "env": env,
-            "memory_mb": memory_mb, "nproc": nproc, "fsize_mb": fsize_mb, "tmp_mb": tmp_mb,
-            "mpl_cache": list(mpl_cache)}
+def _data_fd(data: bytes) -> int:
+    """A descriptor from which ``data`` can be read (bwrap --ro-bind-data)."""
+    read, write = os.pipe()
+    os.write(write, data)  # small: fits in the pipe's buffer
+    os.close(write)
+    return read
 
 
-def signal_name(code: int | None) -> str:
-    if code is None:
-        return "unknown"
-    if code < 0:
-        try:
-            return signal.Signals(-code).name
-        except ValueError:
-            return f"signal {-code}"
-    return f"exit status {code}"
+def bwrap_command(control_fd: int, user_name: str) -> tuple[list[str], list[int]]:
+    """The bubblewrap command line and the descriptors it reads (the generated /etc files)."""
+    fds: list[int] = []
+    argv = ["bwrap", "--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
+            "--unshare-cgroup-try", "--uid", str(INSIDE_UID), "--gid", str(INSIDE_UID), "--hostname", "grader",
+            "--die-with-parent", "--new-session", "--clearenv", "--tmpfs", "/", "--proc", "/proc", "--dev", "/dev",
+            "--size", str(256 * 1024 * 1024), "--tmpfs", "/tmp", "--dir", "/etc", "--dir", "/run"]
+    for path in read_only_binds():
+        argv += ["--ro-bind", path, path]
+        if path == "/usr" and os.path.isdir("/usr/local") and not any(
+                p.startswith("/usr/local/") or p == "/usr/local" for p in _python_prefixes() + _package_folders()):
+            argv += ["--tmpfs", "/usr/local"]
+    for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+        host = f"/{name}"
+        if os.path.islink(host):
+            argv += ["--symlink", os.readlink(host), host]
+        elif os.path.isdir(host):
+            argv += ["--ro-bind", host, host]
+    for name in ("/etc/ld.so.cache", "/etc/localtime", "/etc/nsswitch.conf"):
+        if os.path.exists(name):
+            argv += ["--ro-bind", name, name]
+    for name, data in _etc_files(user_name).items():
+        fd = _data_fd(data)
+        fds.append(fd)
+        argv += ["--ro-bind-data", str(fd), name]
+    for key, value in _environment().items():
+        argv += ["--setenv", key, value]
+    argv += ["--chdir", "/", os.path.join(sys.prefix, "bin", "python"), "-I", "-m", "autograder.grading.zygote",
+             "--fd", str(control_fd)]
+    return argv, fds
+
+
+def _can_enter(path: str, uid: int, gid: int) -> bool:
+    info = os.stat(path)
+    if info.st_uid == uid:
+        return bool(info.st_mode & 0o100)
+    if info.st_gid == gid:
+        return bool(info.st_mode & 0o010)
+    return bool(info.st_mode & 0o001)
+
+
+def as_user_prefix(uid: int, gid: int) -> list[str]:
+    """The command that starts the sandbox as ``uid`` when the grader is root.
+
+    The sandbox user may be unable to enter a folder on the way to what the sandbox shows
+    (a Python installed under /root, say). A privileged bubblewrap then only makes a
+    private mount namespace in which each such folder is an empty tmpfs holding just the
+    needed subfolders, and setpriv drops to ``uid`` (no capabilities, no supplementary
+    groups) before the sandbox's own bubblewrap runs.
+    """
+    closed: dict[str, list[str]] = {}
+    for path in read_only_binds():
+        parts = Path(path).parts
+        for depth in range(2, len(parts)):
+            folder = str(Path(*parts[:depth]))
+            if not _can_enter(folder, uid, gid):
+                closed.setdefault(folder, []).append(path)
+                break
+    prefix: list[str] = []
+    if closed:
+        prefix = ["bwrap", "--dev-bind", "/", "/", "--die-with-parent"]
+        for folder, inside in sorted(closed.items()):
+            prefix += ["--perms", "0755", "--tmpfs", folder]
+            for path in inside:
+                between = Path(path).relative_to(folder).parts[:-1]
+                for depth in range(1, len(between) + 1):
+                    prefix += ["--perms", "0755", "--dir", str(Path(folder, *between[:depth]))]
+                prefix += ["--bind", path, path]
+        prefix.append("--")
+    return prefix + ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "--inh-caps=-all",
+                     "--bounding-set=-all", "--"]
+
+
+def podman_command(control_fd: int, config: SandboxConfig) -> tuple[list[str], list[int]]:
+    """The rootless podman command line (the image holds the same environment; see docs/grading.md).
+
+    The template needs to create nested namespaces and mount a /proc of its own, which
+    podman's default seccomp profile and /proc masks forbid: they are relaxed for this
+    container, whose own user namespace keeps it unprivileged on the host.
+    """
+    argv = ["podman", "run", "--rm", "-i", "--network", "none", "--userns", "keep-id", "--read-only",
+            "--tmpfs", "/tmp:rw,size=256m,mode=1777", "--security-opt", "seccomp=unconfined",
+            "--security-opt", "unmask=/proc/*", "--security-opt", "label=disable", "--pids-limit", "4096",
+            "--preserve-fds", str(control_fd - 2), "--env", "AUTOGRADER_SANDBOX=podman"]
+    for key, value in _environment().items():
+        argv += ["--env", f"{key}={value}"]
+    argv += [config.image, "python", "-I", "-m", "autograder.grading.zygote", "--fd", "3"]
+    return argv, []
+
+
+# --------------------------------------------------------------------------------------
+# The grader's side
+
+
+def _sandbox_user(config: SandboxConfig) -> tuple[int, int] | None:
+    """(uid, gid) to run the sandbox as when the grader is root, else None (run as ourselves)."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        entry = pwd.getpwnam(config.user)
+        return entry.pw_uid, entry.pw_gid
+    except KeyError:
+        return 65534, 65534
+
+
+def bwrap_available() -> str | None:
+    """None when bubblewrap can make a sandbox here, else why not."""
+    if not sys.platform.startswith("linux"):
+        return "sandboxes need Linux"
+    if shutil.which("bwrap") is None:
+        return "bubblewrap is not installed (Debian/Ubuntu: apt install bubblewrap)"
+    return None
+
+
+class Sandbox:
+    """The template in its sandbox, and the kernels it forks. Thread-safe (one lock)."""
+
+    def __init__(self, config: SandboxConfig = SandboxConfig()):
+        self.config = config
+        self.process: subprocess.Popen | None = None
+        self.control: socket.socket | None = None
+        self.lock = threading.RLock()
+        self.kernels: dict[int, KernelHandle] = {}
+        self.counter = 0
+        self.ready_info: dict = {}
+        self.log_path: Path | None = None
+        self.cgroups = None
+
+    # ----------------------------------------------------------------------------------
+    # life cycle
+
+    def start(self) -> None:
+        with self.lock:
+            if self.alive():
+                return
+            self.close()
+            if self.config.backend == "bwrap" and (problem := bwrap_available()):
+                raise SandboxError(problem)
+            ours, theirs = socket.socketpair()
+            user = _sandbox_user(self.config)
+            if self.config.backend == "podman":
+                if theirs.fileno() != 3:
+                    os.dup2(theirs.fileno(), 3, inheritable=True)
+                argv, fds = podman_command(3, self.config)
+                fds.append(3)
+            else:
+                argv, fds = bwrap_command(theirs.fileno(), pwd.getpwuid(user[0]).pw_name if user else "student")
+                fds.append(theirs.fileno())
+                if user is not None:
+                    argv = as_user_prefix(*user) + argv
+            log = tempfile.NamedTemporaryFile(prefix="autograder-sandbox-", suffix=".log", delete=False)  # noqa: SIM115
+            self.log_path = Path(log.name)
+            try:
+                self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                                pass_fds=fds, close_fds=True)
+            finally:
+                log.close()
+                for fd in fds:
+                    if fd != theirs.fileno():
+                        os.close(fd)
+                theirs.close()
+            self.control = ours
+            zygote.send(ours, {"preload": list(self.config.preload), "mpl_fontlist": _matplotlib_fontlist(),
+                               "env": {}})
+            reply = self._wait(lambda m: m.get("op") == "ready", READY_TIMEOUT_S)
+            self.ready_info = reply
+            self.cgroups = limits_mod.detect(user) if self.config.cgroups else None
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None and self.control is not None
+
+    def close(self) -> None:
+        with self.lock:
+            for handle in list(self.kernels.values()):
+                self._release(handle)
+            self.kernels.clear()
+            if self.control is not None:
+                self.control.close()
+                self.control = None
+            if self.process is not None:
+                if self.process.poll() is None:
+                    self.process.kill()
+                self.process.wait()
+                self.process = None
+            if self.log_path is not None:
+                self.log_path.unlink(missing_ok=True)
+                self.log_path = None
+
+    def log_tail(self) -> str:
+        if self.log_path is None or not self.log_path.exists():
+            return ""
+        return " ".join(self.log_path.read_text(errors="replace").strip().splitlines()[-3:])[-500:]
+
+    # ----------------------------------------------------------------------------------
+    # messages
+
+    def _wait(self, wanted, timeout: float) -> dict:
+        """The next message ``wanted`` accepts; events and exits on the way are applied."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise SandboxError("the sandbox did not answer in time")
+            self.control.settimeout(left)
+            try:
+                message, fds = zygote.receive(self.control)
+            except (socket.timeout, TimeoutError):
+                raise SandboxError("the sandbox did not answer in time") from None
+            except OSError as error:
+                raise SandboxError(f"the sandbox stopped: {error}; {self.log_tail()}") from None
+            if message is None:
+                raise SandboxError(f"the sandbox stopped: {self.log_tail()}")
+            message["fds"] = fds
+            if wanted(message):
+                return message
+            self._apply(message)
+
+    def _apply(self, message: dict) -> None:
+        for fd in message.get("fds", []):
+            os.close(fd)
+        handle = self.kernels.get(message.get("id"))
+        if handle is None:
+            return
+        if message.get("op") == "exited":
+            handle.exited, handle.status = True, message.get("status")
+        elif message.get("op") == "event" and message.get("event") == "memory_limit":
+            handle.memory_events += 1
+
+    def poll(self) -> None:
+        """Apply the messages that arrived (kernel exits, memory events) without waiting."""
+        with self.lock:
+            if self.control is None:
+                return
+            while True:
+                self.control.setblocking(False)
+                try:
+                    ready = self.control.recv(1, socket.MSG_PEEK)
+                except (BlockingIOError, InterruptedError):
+                    return
+                except OSError:
+                    ready = b""
+                finally:
+                    if self.control is not None:
+                        self.control.setblocking(True)
+                if not ready:
+                    for handle in self.kernels.values():
+                        handle.exited = True
+                    return
+                message, fds = zygote.receive(self.control)
+                if message is None:
+                    return
+                message["fds"] = fds
+                self._apply(message)
+
+    # ----------------------------------------------------------------------------------
+    # kernels
+
+    def start_kernel(self, *, files: list[tuple[str, bytes]], workdir: str, argv: list[str], key: str,
+                     limits: Limits) -> KernelHandle:
+        with self.lock:
+            self.start()
+            self.counter += 1
+            number = self.counter
+            cgroup = self.cgroups.create(f"k{number}", limits.memory_mb, limits.tasks) if self.cgroups else None
+            request = {"op": "start", "id": number, "files": files, "workdir": workdir, "argv": argv,
+                       "key": key, "env": kernel_environment(), "watch_memory": cgroup is None,
+                       "limits": {"memory_mb": limits.memory_mb, "tasks": limits.tasks, "disk_mb": limits.disk_mb,
+                                  "file_mb": limits.file_mb, "cpu_seconds": limits.cpu_seconds}}
+            fds = cgroup.procs_fds() if cgroup else []
+            try:
+                zygote.send(self.control, request, fds)
+            finally:
+                for fd in fds:
+                    os.close(fd)
+            reply = self._wait(lambda m: m.get("id") == number and m.get("op") in ("started", "failed"), 120)
+            if reply["op"] == "failed":
+                if cgroup:
+                    cgroup.remove()
+                raise SandboxError(f"the kernel's sandbox could not be set up: {reply.get('error')}")
+            handle = KernelHandle(number, reply["fds"][0], cgroup=cgroup)
+            self.kernels[number] = handle
+            return handle
+
+    def is_running(self, handle: KernelHandle) -> bool:
+        self.poll()
+        return not handle.exited and self.alive()
+
+    def interrupt(self, handle: KernelHandle) -> None:
+        with self.lock:
+            if self.control is not None and not handle.exited:
+                zygote.send(self.control, {"op": "interrupt", "id": handle.number})
+
+    def memory_exceeded(self, handle: KernelHandle) -> int:
+        """How many times the submission hit its memory limit so far (cgroup OOM kills or watchdog kills)."""
+        self.poll()
+        return handle.memory_events + (handle.cgroup.oom_kills() if handle.cgroup else 0)
+
+    def stop_kernel(self, handle: KernelHandle) -> None:
+        with self.lock:
+            if self.control is not None and not handle.exited:
+                try:
+                    zygote.send(self.control, {"op": "kill", "id": handle.number})
+                    self._wait(lambda m: m.get("id") == handle.number and m.get("op") == "exited", 30)
+                except (SandboxError, OSError):
+                    self.close()
+            self._release(handle)
+
+    def _release(self, handle: KernelHandle) -> None:
+        if handle.folder_fd >= 0:
+            os.close(handle.folder_fd)
+            handle.folder_fd = -1
+        if handle.cgroup is not None:
+            handle.cgroup.remove()
+            handle.cgroup = None
+        self.kernels.pop(handle.number, None)
+
+
+def new_key() -> str:
+    return secrets.token_hex(16)
+
+
+_WORKER_SANDBOXES: dict[SandboxConfig, Sandbox] = {}
+_WORKER_LOCK = threading.Lock()
+
+
+def for_this_process(config: SandboxConfig) -> Sandbox:
+    """The sandbox of this grading worker process (started once, reused for every submission)."""
+    with _WORKER_LOCK:
+        sandbox = _WORKER_SANDBOXES.get(config)
+        if sandbox is None:
+            sandbox = _WORKER_SANDBOXES[config] = Sandbox(config)
+        return sandbox
+
+
+def close_all() -> None:
+    with _WORKER_LOCK:
+        for sandbox in _WORKER_SANDBOXES.values():
+            sandbox.close()
+        _WORKER_SANDBOXES.clear()
+
