@@ -16,17 +16,14 @@ from typing import Any, Callable
 
 import nbformat
 
-from autograder.grading.rpc import MIME, GradingTimeout, KernelDied, ProtocolError
+from autograder.grading.codec import MIME, GradingTimeout, KernelDied, ProtocolError
+from autograder.grading.records import Limits
+from autograder.grading.sandbox import KernelHandle, Sandbox, new_key
 
-MAX_STREAM_CHARS = 200_000       # per cell: text the student's code prints
-MAX_DISPLAY_CHARS = 8_000_000    # per cell: figures and other rich output
 MAX_FORWARDED_CHARS = 50_000     # per test cell: what student code prints while checked
 INTERRUPT_GRACE_S = 5.0
-MAX_MESSAGE_BYTES = 320 * 1024 * 1024  # a channel reply may be up to rpc.MAX_REPLY_BYTES
-
-
-class SandboxFailed(RuntimeError):
-    """The kernel could not be started in its sandbox (a grading problem, not the student's)."""
+MAX_MESSAGE_BYTES = 320 * 1024 * 1024  # a channel reply may be up to codec.MAX_REPLY_BYTES
+FLOOD_FACTOR = 20                # a cell sending this many times what it may keep is stopped
 
 
 @dataclass
@@ -35,30 +32,50 @@ class CellRun:
     status: str = "ok"            # ok | error | timeout | died | hung
     execution_count: int | None = None
     ename: str | None = None
+    truncated: bool = False       # output was cut to the limits
+    flooded: bool = False         # the cell was stopped for sending far too much output
+
+
+class OutputBudget:
+    """What the outputs of one notebook may still hold (characters)."""
+
+    def __init__(self, limits: Limits):
+        self.limits = limits
+        self.left = limits.notebook_output_chars
 
 
 class _Outputs:
-    """Collects a cell's outputs like nbclient does, with size limits."""
+    """Collects a cell's outputs like nbclient does, within the cell's and the notebook's limits."""
 
-    def __init__(self):
+    def __init__(self, budget: OutputBudget):
+        self.budget = budget
         self.outputs: list = []
         self.stream_chars = 0
         self.display_chars = 0
+        self.received = 0
         self.truncated = False
+
+    @property
+    def flooded(self) -> bool:
+        limits = self.budget.limits
+        return self.received > FLOOD_FACTOR * (limits.stream_chars + limits.display_chars)
 
     def add(self, msg: dict) -> None:
         kind = msg["msg_type"]
         content = msg["content"]
+        limits = self.budget.limits
         if kind == "clear_output":
             self.outputs.clear()
             return
         if kind == "stream":
             text = str(content.get("text", ""))
-            room = max(MAX_STREAM_CHARS - self.stream_chars, 0)
+            self.received += len(text)
+            room = max(min(limits.stream_chars - self.stream_chars, self.budget.left), 0)
             cut = len(text) > room
             text = text[:room]
             if text:
                 self.stream_chars += len(text)
+                self.budget.left -= len(text)
                 last = self.outputs[-1] if self.outputs else None
                 if last is not None and last.output_type == "stream" and last.name == content.get("name"):
                     last.text += text
@@ -74,10 +91,12 @@ class _Outputs:
                 if MIME in data:  # a channel reply of an earlier, abandoned request
                     return
                 size = sum(len(v) if isinstance(v, str) else len(str(v)) for v in data.values())
-                if self.display_chars + size > MAX_DISPLAY_CHARS:
+                self.received += size
+                if self.display_chars + size > limits.display_chars or size > self.budget.left:
                     self._truncate()
                     return
                 self.display_chars += size
+                self.budget.left -= size
             try:
                 self.outputs.append(nbformat.v4.output_from_msg(msg))
             except (ValueError, KeyError):
@@ -91,55 +110,42 @@ class _Outputs:
 
 
 class KernelSession:
-    """A kernel started from a kernel spec folder (the per-submission sandbox spec)."""
+    """A kernel of one submission, forked in the worker's sandbox, reached over Unix sockets."""
 
-    def __init__(self, spec_dir: Path, kernel_name: str, extra_arguments: list[str],
-                 startup_timeout: float = 90.0, log_path: Path | None = None,
-                 cleanup: Callable[[], None] | None = None):
-        self.spec_dir = Path(spec_dir)
-        self.kernel_name = kernel_name
+    def __init__(self, sandbox: Sandbox, files: list[tuple[str, bytes]], workdir: str, extra_arguments: list[str],
+                 limits: Limits, startup_timeout: float = 90.0):
+        self.sandbox = sandbox
+        self.files, self.workdir = files, workdir
         self.extra_arguments = list(extra_arguments)
+        self.limits = limits
         self.startup_timeout = startup_timeout
-        self.log_path = log_path
-        self.cleanup = cleanup
-        self.km = None
+        self.handle: KernelHandle | None = None
         self.kc = None
         self.alive = False
         self.starts = 0
         self.exit_codes: list[int | None] = []
+        self.memory_seen = 0
 
     # ----------------------------------------------------------------------------------
     # life cycle
 
     def start(self) -> None:
-        from jupyter_client import KernelManager
-        from jupyter_client.kernelspec import KernelSpecManager
-
         self.starts += 1
-        ksm = KernelSpecManager(kernel_dirs=[str(self.spec_dir)], ensure_native_kernel=False)
-        km = KernelManager(kernel_name=self.kernel_name, kernel_spec_manager=ksm)
-        log = open(self.log_path, "ab") if self.log_path else None  # noqa: SIM115 - the kernel keeps it
-        try:
-            km.start_kernel(extra_arguments=self.extra_arguments, stdout=log, stderr=log)
-        finally:
-            if log:
-                log.close()
-        kc = self._client(km)
+        key = new_key()
+        handle = self.sandbox.start_kernel(files=self.files, workdir=self.workdir, argv=self.extra_arguments,
+                                           key=key, limits=self.limits)
+        kc = self._client(handle, key)
         kc.start_channels()
         try:
             kc.wait_for_ready(timeout=self.startup_timeout)
         except RuntimeError as error:
-            code = self._exit_code(km)
             self._close(kc)
-            self._shutdown(km)
-            detail = self._log_tail()
-            if code == 97 or "autograder sandbox" in detail:
-                raise SandboxFailed(f"the sandbox could not start the kernel: {detail or error}") from None
-            raise KernelDied(f"the kernel did not start ({error}; exit status {code})") from None
-        self.km, self.kc, self.alive = km, kc, True
+            self.sandbox.stop_kernel(handle)
+            raise KernelDied(f"the kernel did not start ({error}; exit status {handle.status})") from None
+        self.handle, self.kc, self.alive = handle, kc, True
 
     @staticmethod
-    def _client(km):
+    def _client(handle: KernelHandle, key: str):
         """A blocking client whose sockets drop any message larger than MAX_MESSAGE_BYTES, so a
         kernel cannot make the grader hold gigabytes of output."""
         import zmq
@@ -147,53 +153,49 @@ class KernelSession:
 
         context = zmq.Context()
         context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
-        kc = BlockingKernelClient(parent=km, context=context)
-        kc.load_connection_info(km.get_connection_info())
+        kc = BlockingKernelClient(context=context)
+        kc.load_connection_info({"transport": "ipc", "ip": handle.ipc_prefix, "shell_port": 1, "iopub_port": 2,
+                                 "stdin_port": 3, "control_port": 4, "hb_port": 5, "key": key,
+                                 "signature_scheme": "hmac-sha256"})
         return kc
 
-    def _log_tail(self) -> str:
-        if not self.log_path or not Path(self.log_path).exists():
-            return ""
-        lines = Path(self.log_path).read_text(errors="replace").strip().splitlines()
-        picked = [line for line in lines if "autograder sandbox" in line] or lines[-3:]
-        return " ".join(picked)[-500:]
+    def is_alive(self) -> bool:
+        return self.handle is not None and self.sandbox.is_running(self.handle)
 
-    @staticmethod
-    def _exit_code(km) -> int | None:
-        process = getattr(getattr(km, "provisioner", None), "process", None)
-        return process.poll() if process is not None else None
-
-    @staticmethod
-    def _shutdown(km) -> None:
-        try:
-            km.shutdown_kernel(now=True)
-        except Exception:  # noqa: BLE001 - already gone
-            pass
+    def memory_limit_hits(self) -> int:
+        """Memory-limit events of this session's kernels not reported yet."""
+        if self.handle is None:
+            return 0
+        total = self.sandbox.memory_exceeded(self.handle)
+        new = total - self.memory_seen
+        self.memory_seen = total
+        return new
 
     def stop(self) -> None:
         if self.kc is not None:
             self._close(self.kc)
-        if self.km is not None:
+        if self.handle is not None:
             if self.alive:
                 self.exit_codes.append(None)
-            self._shutdown(self.km)
-        self.km = self.kc = None
+            self.sandbox.stop_kernel(self.handle)
+        self.handle = self.kc = None
         self.alive = False
-        if self.cleanup:
-            self.cleanup()
+        self.memory_seen = 0
 
     def _mark_dead(self) -> None:
-        if self.km is not None:
-            self.exit_codes.append(self._exit_code(self.km))
+        if self.handle is not None:
+            self.sandbox.poll()
+            self.exit_codes.append(self.handle.status)
+            if self.memory_limit_hits():
+                self.memory_seen = 0
+                self.died_of_memory = True
         self.alive = False
-        km, kc = self.km, self.kc
-        self.km = self.kc = None
+        handle, kc = self.handle, self.kc
+        self.handle = self.kc = None
         if kc is not None:
             self._close(kc)
-        if km is not None:
-            self._shutdown(km)
-        if self.cleanup:
-            self.cleanup()
+        if handle is not None:
+            self.sandbox.stop_kernel(handle)
 
     @staticmethod
     def _close(kc) -> None:
@@ -203,26 +205,25 @@ class KernelSession:
         except Exception:  # noqa: BLE001
             pass
 
-    def restart(self) -> None:
-        self.stop()
-        self.start()
-
     # ----------------------------------------------------------------------------------
     # messages
 
-    def _collect(self, msg_id: str, deadline: float, sink: Callable[[dict], None]) -> str:
+    def _collect(self, msg_id: str, deadline: float, sink: Callable[[dict], None],
+                 stop: Callable[[], bool] = lambda: False) -> str:
         """Feed ``sink`` the iopub messages of ``msg_id`` until the kernel is idle.
 
-        Returns 'idle', 'deadline' or 'died'."""
-        kc, km = self.kc, self.km
+        Returns 'idle', 'deadline', 'stopped' (``stop()`` said so) or 'died'."""
+        kc = self.kc
         while True:
+            if stop():
+                return "stopped"
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return "deadline"
             try:
                 msg = kc.get_iopub_msg(timeout=min(remaining, 0.5))
             except queue.Empty:
-                if not km.is_alive():
+                if not self.is_alive():
                     return "died"
                 continue
             if msg.get("parent_header", {}).get("msg_id") != msg_id:
@@ -247,7 +248,7 @@ class KernelSession:
     def _interrupt(self, msg_id: str, sink: Callable[[dict], None]) -> bool:
         """Interrupt the running request; True if the kernel came back (idle) in time."""
         try:
-            self.km.interrupt_kernel()
+            self.sandbox.interrupt(self.handle)
         except Exception:  # noqa: BLE001
             return False
         state = self._collect(msg_id, time.monotonic() + INTERRUPT_GRACE_S, sink)
@@ -259,11 +260,11 @@ class KernelSession:
     # ----------------------------------------------------------------------------------
     # cells
 
-    def run_cell(self, source: str, timeout: float) -> CellRun:
+    def run_cell(self, source: str, timeout: float, budget: OutputBudget) -> CellRun:
         """Run a code cell of the student's notebook; never raises for the student's faults."""
         if not self.alive:
             raise KernelDied("the kernel is not running")
-        outputs = _Outputs()
+        outputs = _Outputs(budget)
         run = CellRun()
 
         def sink(msg: dict) -> None:
@@ -273,7 +274,10 @@ class KernelSession:
                 outputs.add(msg)
 
         msg_id = self.kc.execute(source, store_history=True, allow_stdin=False, stop_on_error=False)
-        state = self._collect(msg_id, time.monotonic() + timeout, sink)
+        state = self._collect(msg_id, time.monotonic() + timeout, sink, stop=lambda: outputs.flooded)
+        if state == "stopped":
+            run.flooded = True
+            state = "deadline"
         if state == "idle":
             reply = self._reply(msg_id)
             content = (reply or {}).get("content", {})
@@ -292,22 +296,27 @@ class KernelSession:
             recovered = self._interrupt(msg_id, sink)
             outputs.outputs = [o for o in outputs.outputs if not (o.output_type == "error"
                                                                    and o.ename == "KeyboardInterrupt")]
+            if run.flooded:
+                name, text = "OutputLimitError", "the cell sent far more output than a notebook may keep"
+            else:
+                name, text = "CellTimeoutError", f"the cell ran longer than {timeout:g} s"
             outputs.outputs.append(nbformat.v4.new_output(
-                "error", ename="CellTimeoutError", evalue=f"the cell ran longer than {timeout:g} s",
-                traceback=[f"CellTimeoutError: the cell ran longer than {timeout:g} s and was stopped"
+                "error", ename=name, evalue=text,
+                traceback=[f"{name}: {text} and was stopped"
                            + ("" if recovered else "; the kernel ignored the interrupt and was restarted")]))
-            run.status, run.ename = ("timeout" if recovered else "hung"), "CellTimeoutError"
+            run.status, run.ename = ("timeout" if recovered else "hung"), name
             if not recovered:
                 self._mark_dead()
         else:
-            code = self._exit_code(self.km)
             self._mark_dead()
+            code = self.exit_codes[-1] if self.exit_codes else None
             outputs.outputs.append(nbformat.v4.new_output(
                 "error", ename="DeadKernelError", evalue=f"the kernel died (exit status {code})",
                 traceback=[f"DeadKernelError: the kernel died while running this cell (exit status {code}); "
                            "it was restarted. Did the code call exit(), crash, or use more memory than allowed?"]))
             run.status, run.ename = "died", "DeadKernelError"
         run.outputs = outputs.outputs
+        run.truncated = outputs.truncated
         return run
 
     def rpc(self, code: str, deadline: float | None, on_stream: Callable[[str, str], None] | None,
@@ -343,8 +352,8 @@ class KernelSession:
             self._abandon(msg_id)
             raise GradingTimeout("the student's code ran past the time limit of this test cell")
         if state == "died":
-            code = self._exit_code(self.km)
             self._mark_dead()
+            code = self.exit_codes[-1] if self.exit_codes else None
             raise KernelDied(f"the kernel died while running the student's code (exit status {code})")
         self._reply(msg_id, timeout=1.0)
         if not reply:
@@ -354,6 +363,3 @@ class KernelSession:
     def _abandon(self, msg_id: str) -> None:
         if self.alive and not self._interrupt(msg_id, lambda msg: None):
             self._mark_dead()
-
-    def info(self) -> dict[str, Any]:
-        return {"starts": self.starts, "exit_codes": list(self.exit_codes)}

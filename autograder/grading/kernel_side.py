@@ -1,6 +1,6 @@
 """The half of the grader's call channel that runs inside a student's kernel.
 
-The grader never imports this module in a kernel: :mod:`autograder.grading.rpc` sends its
+The grader never imports this module in a kernel: :mod:`autograder.grading.channel` sends its
 source text with every request and the kernel executes it in a namespace of its own
 (``exec(source, {...})``), so nothing here depends on what the student's code did to
 ``sys.path`` or ``sys.modules``. It may be tampered with from student code all the same,
@@ -17,6 +17,8 @@ rebuilds numpy arrays from (dtype, shape, bytes) and keeps anything that is not 
 """
 
 MIME = "application/x-autograder-rpc"
+ENCODERS = []    # plug-ins: encoder(value, depth, count) -> tagged tuple or None
+AFTER_CALL = []  # plug-ins: after_call(args, kwargs) -> [(argument key, tagged change)]
 MAX_DEPTH = 64
 MAX_ITEMS = 200_000
 
@@ -102,34 +104,13 @@ def _encode(value, depth=0, count=None):
     if isinstance(value, (set, frozenset)):
         tag = "frozenset" if isinstance(value, frozenset) else "set"
         return (tag, [_encode(item, depth + 1, count) for item in value])
-    keras = sys.modules.get("keras")
-    if keras is not None and isinstance(value, getattr(keras, "Model", ())):
-        saved = _keras_bytes(value)
-        if saved is not None:
-            return ("keras", saved)
-    callbacks = sys.modules.get("keras.callbacks")
-    if callbacks is not None and isinstance(value, getattr(callbacks, "History", ())):
-        return ("keras_history", _encode(dict(getattr(value, "history", {}) or {}), depth + 1, count),
-                _encode(dict(getattr(value, "params", {}) or {}), depth + 1, count),
-                _encode(list(getattr(value, "epoch", []) or []), depth + 1, count))
+    for encoder in ENCODERS:  # plug-ins (e.g. Keras models)
+        tagged = encoder(value, depth, count)
+        if tagged is not None:
+            return tagged
     name = getattr(value, "__name__", None)
     return ("handle", _keep(value), type(value).__name__, _short_repr(value), callable(value),
             name if isinstance(name, str) else None)
-
-
-def _keras_bytes(model):
-    """A Keras model as the bytes of its .keras file (the grader loads it in safe mode)."""
-    import os
-    import tempfile
-
-    try:
-        with tempfile.TemporaryDirectory() as folder:
-            path = os.path.join(folder, "model.keras")
-            model.save(path)
-            with open(path, "rb") as handle:
-                return handle.read()
-    except Exception:  # noqa: BLE001 - not saveable: it stays in the kernel behind a handle
-        return None
 
 
 def _resolve(namespace, ref):
@@ -204,11 +185,8 @@ def _call(namespace, request):
     for key, value, copy in before:
         if value.shape != copy.shape or not np.array_equal(value, copy, equal_nan=value.dtype.kind in "fc"):
             mutated.append((key, _encode(value)))
-    keras = sys.modules.get("keras")
-    if keras is not None:  # a model trained in place: send its new weights back
-        for key, value in list(enumerate(args)) + list(kwargs.items()):
-            if isinstance(value, getattr(keras, "Model", ())):
-                mutated.append((key, ("keras_weights", [_encode(w) for w in value.get_weights()])))
+    for after_call in AFTER_CALL:  # plug-ins: changes made in place to other kinds of arguments
+        mutated += after_call(args, kwargs)
     return {"ok": True, "value": _encode(result), "mutated": mutated}
 
 

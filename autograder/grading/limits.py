@@ -117,6 +117,14 @@ class CgroupLimits:
     def __init__(self, version: int, bases: list[Path], owner: tuple[int, int] | None):
         self.version, self.bases, self.owner = version, bases, owner
 
+    def close(self) -> None:
+        """Remove this run's folders (their kernels' cgroups are gone by then)."""
+        for base in self.bases:
+            try:
+                base.rmdir()
+            except OSError:
+                pass
+
     def create(self, name: str, memory_mb: int | None, tasks: int) -> Cgroup:
         folders = []
         for base in self.bases:

@@ -19,6 +19,13 @@ class Limits(msgspec.Struct, frozen=True):
     cell_timeout: float = 300.0          # seconds per cell, and per test cell
     submission_timeout: float = 900.0    # seconds for the whole submission
     memory_mb: int | None = 2048         # all the submission's processes together
+
+    @property
+    def address_space_mb(self) -> int | None:
+        """Each process's address space (RLIMIT_AS): the memory limit plus room for the
+        virtual reservations of libraries such as TensorFlow, which touch little of it."""
+        return self.memory_mb + 4096 if self.memory_mb else None
+
     tasks: int = 128                     # processes and threads
     disk_mb: int = 256                   # its private writable folder (/tmp)
     file_mb: int = 128                   # largest file it may write

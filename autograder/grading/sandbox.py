@@ -335,6 +335,9 @@ class Sandbox:
             if self.log_path is not None:
                 self.log_path.unlink(missing_ok=True)
                 self.log_path = None
+            if self.cgroups is not None:
+                self.cgroups.close()
+                self.cgroups = None
 
     def log_tail(self) -> str:
         if self.log_path is None or not self.log_path.exists():
@@ -414,7 +417,8 @@ class Sandbox:
             cgroup = self.cgroups.create(f"k{number}", limits.memory_mb, limits.tasks) if self.cgroups else None
             request = {"op": "start", "id": number, "files": files, "workdir": workdir, "argv": argv,
                        "key": key, "env": kernel_environment(), "watch_memory": cgroup is None,
-                       "limits": {"memory_mb": limits.memory_mb, "tasks": limits.tasks, "disk_mb": limits.disk_mb,
+                       "limits": {"memory_mb": limits.memory_mb, "address_space_mb": limits.address_space_mb,
+                                  "tasks": limits.tasks, "disk_mb": limits.disk_mb,
                                   "file_mb": limits.file_mb, "cpu_seconds": limits.cpu_seconds}}
             fds = cgroup.procs_fds() if cgroup else []
             try:
@@ -450,7 +454,7 @@ class Sandbox:
             if self.control is not None and not handle.exited:
                 try:
                     zygote.send(self.control, {"op": "kill", "id": handle.number})
-                    self._wait(lambda m: m.get("id") == handle.number and m.get("op") == "exited", 30)
+                    self._apply(self._wait(lambda m: m.get("id") == handle.number and m.get("op") == "exited", 30))
                 except (SandboxError, OSError):
                     self.close()
             self._release(handle)

@@ -19,12 +19,11 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import stat
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import nbformat
+
+from autograder.grading.records import CellSpec, NotebookSpec
 
 MAX_NOTEBOOK_BYTES = 100 * 1024 * 1024
 MISSING_CELL_NOTE = "This cell (id:{cell_id}) was missing from the submission. It was added back by the grader."
@@ -38,38 +37,31 @@ class Loaded:
     restored: bool = False             # graded cells were changed in the file and restored
 
 
-def read_notebook(path: Path, max_bytes: int = MAX_NOTEBOOK_BYTES) -> Loaded:
-    """Read ``path`` without following links; never raises for a bad file."""
-    try:
-        info = os.lstat(path)
-    except FileNotFoundError:
-        return Loaded(None, "missing_notebook", [f"{path.name} is not in the submission"])
-    except OSError as error:
-        return Loaded(None, "invalid_notebook", [f"{path.name} cannot be read: {error.strerror}"])
-    if stat.S_ISLNK(info.st_mode) or not stat.S_ISREG(info.st_mode):
-        return Loaded(None, "invalid_notebook", [f"{path.name} is not a regular file (a link?)"])
-    if info.st_size > max_bytes:
-        return Loaded(None, "invalid_notebook", [f"{path.name} is larger than {max_bytes // 2**20} MB"])
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-        with os.fdopen(fd, "rb") as handle:
-            raw = handle.read(max_bytes + 1)
-    except OSError as error:
-        return Loaded(None, "invalid_notebook", [f"{path.name} cannot be read: {error.strerror}"])
+def read_notebook_bytes(name: str, raw: bytes, max_bytes: int = MAX_NOTEBOOK_BYTES) -> Loaded:
+    """The notebook in ``raw`` (a submitted file called ``name``); never raises for a bad file."""
+    if len(raw) > max_bytes:
+        return Loaded(None, "invalid_notebook", [f"{name} is larger than {max_bytes // 2**20} MB"])
     try:
         data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
-        return Loaded(None, "invalid_notebook", [f"{path.name} is not UTF-8 text"])
+        return Loaded(None, "invalid_notebook", [f"{name} is not UTF-8 text"])
+    except RecursionError:
+        return Loaded(None, "invalid_notebook", [f"{name} is JSON nested too deeply to be a notebook"])
     except json.JSONDecodeError as error:
         return Loaded(None, "invalid_notebook",
-                      [f"{path.name} is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"])
+                      [f"{name} is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"])
     if not isinstance(data, dict) or not isinstance(data.get("cells", []), list) or "cells" not in data:
-        return Loaded(None, "invalid_notebook", [f"{path.name} is JSON but not a notebook (no list of cells)"])
+        return Loaded(None, "invalid_notebook", [f"{name} is JSON but not a notebook (no list of cells)"])
     try:
         notebook = _rebuild(data)
     except Exception as error:  # noqa: BLE001 - any malformed structure
-        return Loaded(None, "invalid_notebook", [f"{path.name} is not a readable notebook: {error}"])
+        return Loaded(None, "invalid_notebook", [f"{name} is not a readable notebook: {error}"])
     return Loaded(notebook)
+
+
+def strip_magics(source: str) -> str:
+    """The cell's source without IPython magic and shell lines (for running it as plain Python)."""
+    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
 
 
 def _text(value) -> str:
@@ -128,25 +120,25 @@ def _retyped(cell, kind: str):
     return new
 
 
-def source_metadata(spec_cell: dict) -> dict:
-    meta = {"schema_version": 3, "grade": bool(spec_cell["grade"]), "solution": bool(spec_cell["solution"]),
-            "locked": bool(spec_cell["locked"]), "grade_id": spec_cell["grade_id"]}
-    if spec_cell.get("grade"):
-        meta["points"] = float(spec_cell["points"])
-    if spec_cell.get("task"):
+def source_metadata(spec_cell: CellSpec) -> dict:
+    meta = {"schema_version": 3, "grade": spec_cell.grade, "solution": spec_cell.solution,
+            "locked": spec_cell.locked, "grade_id": spec_cell.grade_id}
+    if spec_cell.grade:
+        meta["points"] = float(spec_cell.points)
+    if spec_cell.task:
         meta["task"] = True
-    if spec_cell.get("checksum"):
-        meta["checksum"] = spec_cell["checksum"]
-    meta["cell_type"] = spec_cell["cell_type"]
+    if spec_cell.checksum:
+        meta["checksum"] = spec_cell.checksum
+    meta["cell_type"] = spec_cell.cell_type
     return meta
 
 
-def normalize(notebook: nbformat.NotebookNode, spec_notebook: dict, add_missing_cells: bool = True) -> Loaded:
+def normalize(notebook: nbformat.NotebookNode, spec_notebook: NotebookSpec, add_missing_cells: bool = True) -> Loaded:
     """Restore ``notebook``'s graded cells from ``spec_notebook`` (see module doc)."""
     notebook = copy.deepcopy(notebook)
     notes: list[str] = []
     restored = False
-    graded = {c["grade_id"]: c for c in spec_notebook["cells"] if c.get("grade_id")}
+    graded = {c.grade_id: c for c in spec_notebook.cells if c.grade_id}
 
     for cell in notebook.cells:
         if cell.cell_type == "code":
@@ -179,22 +171,22 @@ def normalize(notebook: nbformat.NotebookNode, spec_notebook: dict, add_missing_
             continue
         spec = graded[grade_id]
         old = cell.metadata["nbgrader"]
-        if cell.cell_type != spec["cell_type"]:
-            notes.append(f"cell {grade_id} was turned into a {cell.cell_type} cell: restored as {spec['cell_type']}")
-            cell = notebook.cells[index] = _retyped(cell, spec["cell_type"])
+        if cell.cell_type != spec.cell_type:
+            notes.append(f"cell {grade_id} was turned into a {cell.cell_type} cell: restored as {spec.cell_type}")
+            cell = notebook.cells[index] = _retyped(cell, spec.cell_type)
             restored = True
         for key in ("grade", "solution", "locked"):
-            if bool(old.get(key)) != bool(spec[key]):
+            if bool(old.get(key)) != bool(getattr(spec, key)):
                 notes.append(f"cell {grade_id}: its '{key}' flag was changed: restored")
                 restored = True
-        if spec.get("grade") and _points(old.get("points")) != float(spec["points"]):
-            notes.append(f"cell {grade_id}: its points were changed: restored to {float(spec['points']):g}")
+        if spec.grade and _points(old.get("points")) != float(spec.points):
+            notes.append(f"cell {grade_id}: its points were changed: restored to {float(spec.points):g}")
             restored = True
-        if spec["locked"]:
-            if cell.source not in (spec["db_source"], spec.get("release_source")):
+        if spec.locked:
+            if cell.source not in (spec.db_source, spec.release_source):
                 notes.append(f"locked cell {grade_id} was edited: restored")
                 restored = True
-            cell.source = spec["db_source"]
+            cell.source = spec.db_source
         cell.metadata["nbgrader"] = source_metadata(spec)
         for key in ("deletable", "editable"):
             cell.metadata.pop(key, None)
@@ -202,9 +194,9 @@ def normalize(notebook: nbformat.NotebookNode, spec_notebook: dict, add_missing_
     if add_missing_cells:
         restored |= _add_missing(notebook, spec_notebook, notes)
 
-    notebook.metadata["kernelspec"] = copy.deepcopy(spec_notebook.get("kernelspec") or {})
-    if spec_notebook.get("language_info"):
-        notebook.metadata["language_info"] = copy.deepcopy(spec_notebook["language_info"])
+    notebook.metadata["kernelspec"] = copy.deepcopy(spec_notebook.kernelspec or {})
+    if spec_notebook.language_info:
+        notebook.metadata["language_info"] = copy.deepcopy(spec_notebook.language_info)
     _unique_ids(notebook)
     notebook.nbformat, notebook.nbformat_minor = 4, 5
     return Loaded(notebook, None, notes, restored)
@@ -226,20 +218,20 @@ def _add_missing(notebook, spec_notebook: dict, notes: list[str]) -> bool:
     present = {(_nbgrader_id(c)): i for i, c in enumerate(notebook.cells) if _nbgrader_id(c)}
     added = False
     previous_index = -1  # where the last graded/locked cell of the source sits in the submission
-    for spec in spec_notebook["cells"]:
-        grade_id = spec.get("grade_id")
+    for spec in spec_notebook.cells:
+        grade_id = spec.grade_id
         if not grade_id:
             continue
         if grade_id in present:
             previous_index = present[grade_id]
             continue
-        if not spec.get("grade"):
+        if not spec.grade:
             continue  # nbgrader re-adds graded cells only
         note = MISSING_CELL_NOTE.format(cell_id=grade_id)
-        if spec["cell_type"] == "code":
-            cell = nbformat.v4.new_code_cell("# " + note + "\n\n" + spec["db_source"])
+        if spec.cell_type == "code":
+            cell = nbformat.v4.new_code_cell("# " + note + "\n\n" + spec.db_source)
         else:
-            cell = nbformat.v4.new_markdown_cell(note + "\n\n" + spec["db_source"])
+            cell = nbformat.v4.new_markdown_cell(note + "\n\n" + spec.db_source)
         cell.metadata["nbgrader"] = source_metadata(spec)
         insert_at = previous_index + 1
         notebook.cells.insert(insert_at, cell)
@@ -264,9 +256,9 @@ def _unique_ids(notebook) -> None:
         seen.add(cell_id)
 
 
-def pristine_source(spec_notebook: dict, grade_id: str) -> str:
+def pristine_source(spec_notebook: NotebookSpec, grade_id: str) -> str:
     """The pristine source of a test cell (with hidden tests): what the grader runs."""
-    for cell in spec_notebook["cells"]:
-        if cell.get("grade_id") == grade_id:
-            return cell["db_source"]
+    for cell in spec_notebook.cells:
+        if cell.grade_id == grade_id:
+            return cell.db_source
     raise KeyError(grade_id)

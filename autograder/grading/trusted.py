@@ -8,7 +8,7 @@ included), whatever the submission contains. Its names are bound like this:
 * a name the test cell assigns before using it is left to the cell;
 * a Python builtin stays the builtin, unless the source notebook itself rebinds that name;
 * every other name (the graded functions, data the notebook computed) is looked up in the
-  student's kernel: functions become :class:`~autograder.grading.rpc.Remote` callables,
+  student's kernel: functions become :class:`~autograder.grading.proxy.Remote` callables,
   data comes by value.
 
 The cell's printed output, its last expression and its exception become notebook
@@ -29,19 +29,18 @@ from typing import Any, Iterable
 
 import nbformat
 
-from autograder.grading.rpc import MISSING, GradingError, KernelChannel
+from autograder.grading.channel import KernelChannel
+from autograder.grading.codec import GradingError
+from autograder.grading.proxy import MISSING
+from autograder.grading.records import CellSpec
+from autograder.grading.sanitize import strip_magics
 
 _BUILTIN_NAMES = set(dir(builtins))
 
 
-def _magic_free(source: str) -> str:
-    """Drop IPython magic and shell lines (the grader runs plain Python)."""
-    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
-
-
 def _parse(source: str) -> ast.Module | None:
     try:
-        return ast.parse(_magic_free(source))
+        return ast.parse(strip_magics(source))
     except SyntaxError:
         return None
 
@@ -136,16 +135,16 @@ class _Capture(io.TextIOBase):
 class TrustedTests:
     """The trusted namespace of one notebook's tests, linked to the student's kernel."""
 
-    def __init__(self, source_cells: list[dict], channel: KernelChannel):
+    def __init__(self, source_cells: list[CellSpec], channel: KernelChannel):
         self.channel = channel
         self.namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
         self.imports: dict[str, str] = {}
         self.instructor_bound: set[str] = set()
         self.from_kernel: set[str] = set()
         for cell in source_cells:
-            if cell["cell_type"] != "code" or (cell.get("grade") and not cell.get("solution")):
+            if cell.cell_type != "code" or (cell.grade and not cell.solution):
                 continue
-            tree = _parse(cell["source"])
+            tree = _parse(cell.source)
             if tree is None:
                 continue
             imports, bound = _top_level_bindings(tree)
@@ -194,7 +193,7 @@ class TrustedTests:
         try:
             tree = _parse(source)
             if tree is None:
-                compile(_magic_free(source), "<test cell>", "exec")  # raises the SyntaxError
+                compile(strip_magics(source), "<test cell>", "exec")  # raises the SyntaxError
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # like the kernel spec's PYTHONWARNINGS=ignore
                 self._bind(tree)

@@ -231,14 +231,20 @@ def _child(request: dict, cgroup_fds: list[int], report: socket.socket) -> None:
                        ("gid_map", f"{INSIDE_UID} {gid} 1")):
         with open(f"/proc/self/{name}", "w") as handle:
             handle.write(text)
+    gate_read, gate_write = os.pipe()  # I writes to the report socket only after C has
     init = os.fork()
     if init == 0:
+        os.close(gate_write)
+        os.read(gate_read, 1)
+        os.close(gate_read)
         try:
             _init(request, report)
         except BaseException as error:  # noqa: BLE001
             _report_error(report, error)
             os._exit(EXIT_SETUP_FAILED)
+    os.close(gate_read)
     send(report, {"init": init})
+    os.close(gate_write)
     report.close()
     while True:
         try:
@@ -326,8 +332,8 @@ def _kernel(request: dict, workdir: str, home: str) -> None:
     settings = [(resource.RLIMIT_CORE, 0), (resource.RLIMIT_NPROC, int(limits["tasks"])),
                 (resource.RLIMIT_FSIZE, int(limits["file_mb"]) * mb),
                 (resource.RLIMIT_CPU, int(limits["cpu_seconds"]))]
-    if limits.get("memory_mb"):
-        settings.append((resource.RLIMIT_AS, int(limits["memory_mb"]) * mb))
+    if limits.get("address_space_mb"):
+        settings.append((resource.RLIMIT_AS, int(limits["address_space_mb"]) * mb))
     for kind, value in settings:
         resource.setrlimit(kind, (value, value))
     null = os.open("/dev/null", os.O_RDWR)

@@ -1,15 +1,16 @@
-"""The course folder as nbgrader sees it: configuration, gradebook, submissions, results.
+"""The course folder as nbgrader sees it, and its gradebook.
 
-Only the grading run's parent process uses this module to write: the gradebook (after
-each submission, in one transaction) and the autograded/feedback folders (each replaced
-by an atomic rename).
+:func:`load_course` reads ``nbgrader_config.py``; :func:`prepare_gradebook` enters the
+assignment from its source notebooks; :func:`assignment_spec` gives the cells the
+graders need (hidden tests included, from the gradebook); :func:`record_result` stores a
+submission's scores as nbgrader's SaveAutoGrades would. Only the recorder writes.
 """
 
 from __future__ import annotations
 
+import ast
 import glob
 import hashlib
-import json
 import os
 import shutil
 import subprocess
@@ -18,9 +19,13 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import msgspec
 import nbformat
 
+from autograder import paths
 from autograder.grading.feedback_html import strip_hidden_tests
+from autograder.grading.records import AssignmentSpec, CellSpec, NotebookSpec, Result, Settings
+from autograder.grading.sanitize import strip_magics
 
 
 class CourseError(RuntimeError):
@@ -74,8 +79,8 @@ def load_course(root: Path) -> Course:
     return Course(root, config, coursedir)
 
 
-def settings(course: Course, timeout: float | None) -> dict:
-    """The nbgrader options the workers apply, as plain values."""
+def settings(course: Course) -> Settings:
+    """The nbgrader options grading applies."""
     config = course.config
     execute = config.get("Execute", {})
     extra = list(execute.get("extra_arguments", [])) or ["--InteractiveShell.xmode=Minimal"]
@@ -84,17 +89,18 @@ def settings(course: Course, timeout: float | None) -> dict:
     ignore = config.get("IgnorePattern", {})
     limit = config.get("LimitOutput", {})
     hidden = config.get("ClearHiddenTests", {})
-    return {
-        "timeout": float(timeout if timeout is not None else (execute.get("timeout") or 30)),
-        "extra_arguments": extra,
-        "ignore_pattern": {"enabled": bool(ignore.get("enabled", False)), "pattern": str(ignore.get("pattern", ""))},
-        "limit_output": {"max_lines": int(limit.get("max_lines", 1000)),
-                         "max_traceback": int(limit.get("max_traceback", 100))},
-        "add_missing_cells": bool(config.get("OverwriteCells", {}).get("add_missing_cells", True)),
-        "hidden_begin": str(hidden.get("begin_test_delimeter", "BEGIN HIDDEN TESTS")),
-        "hidden_end": str(hidden.get("end_test_delimeter", "END HIDDEN TESTS")),
-        "ignore": list(course.coursedir.ignore),
-    }
+    return Settings(
+        extra_arguments=extra,
+        ignore_pattern=str(ignore.get("pattern", "")) if ignore.get("enabled", False) else "",
+        max_lines=int(limit.get("max_lines", 1000)), max_traceback=int(limit.get("max_traceback", 100)),
+        add_missing_cells=bool(config.get("OverwriteCells", {}).get("add_missing_cells", True)),
+        hidden_begin=str(hidden.get("begin_test_delimeter", "BEGIN HIDDEN TESTS")),
+        hidden_end=str(hidden.get("end_test_delimeter", "END HIDDEN TESTS")))
+
+
+def cell_timeout(course: Course, override: float | None) -> float:
+    """Seconds per cell: ``override``, else ``Execute.timeout`` of the course config, else 30."""
+    return float(override if override is not None else (course.config.get("Execute", {}).get("timeout") or 30))
 
 
 # --------------------------------------------------------------------------------------
@@ -172,13 +178,49 @@ def prepare_gradebook(course: Course, assignment: str) -> bool:
     return True
 
 
-def assignment_spec(course: Course, assignment: str) -> dict:
-    """Every notebook's cells as the workers need them: the source notebook's cells in order,
+def _imported_modules(notebooks: list[NotebookSpec]) -> list[str]:
+    """Modules the assignment's own cells import: the sandbox template imports them once."""
+    names = set()
+    for notebook in notebooks:
+        for cell in notebook.cells:
+            if cell.cell_type != "code":
+                continue
+            try:
+                tree = ast.parse(strip_magics(cell.source))
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    names.update(alias.name for alias in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    names.add(node.module)
+    return sorted(names)
+
+
+def _source_files(course: Course, assignment: str) -> list[tuple[str, bytes]]:
+    """The source folder's other files (data the notebooks read), as nbgrader copies them."""
+    import fnmatch
+
+    folder = course.source_folder(assignment)
+    ignore = list(course.coursedir.ignore) + ["*.ipynb", f"*{paths.SOURCE_SUFFIX}", "gradebook.db"]
+    found = []
+    for base, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not any(fnmatch.fnmatch(d, p) for p in ignore)]
+        for name in files:
+            path = Path(base, name)
+            if any(fnmatch.fnmatch(name, p) for p in ignore) or path.is_symlink():
+                continue
+            found.append((path.relative_to(folder).as_posix(), path.read_bytes()))
+    return sorted(found)
+
+
+def assignment_spec(course: Course, assignment: str) -> AssignmentSpec:
+    """Every notebook's cells as the graders need them: the source notebook's cells in order,
     and for graded/locked cells the gradebook's stored source (with hidden tests), checksum,
     points, and the source the learners were given."""
     from nbgrader.api import Gradebook
 
-    spec = {"assignment": assignment, "notebooks": []}
+    notebooks = []
     with Gradebook(course.db_url, course.course_id) as gb:
         for path in source_notebooks(course, assignment):
             source = nbformat.read(str(path), as_version=4)
@@ -188,144 +230,51 @@ def assignment_spec(course: Course, assignment: str) -> dict:
             cells = []
             for cell in source.cells:
                 meta = cell.metadata.get("nbgrader", {}) if isinstance(cell.metadata.get("nbgrader"), dict) else {}
-                entry = {"cell_type": cell.cell_type, "source": cell.source, "grade_id": None,
-                         "grade": False, "solution": False, "locked": False, "task": False, "points": None}
                 grade_id = meta.get("grade_id")
-                if grade_id in stored:
-                    stored_cell = stored[grade_id]
-                    entry.update(grade_id=grade_id, grade=bool(meta.get("grade")), solution=bool(meta.get("solution")),
-                                 locked=bool(stored_cell.locked), task=bool(meta.get("task")),
-                                 cell_type=stored_cell.cell_type, checksum=stored_cell.checksum,
-                                 db_source=stored_cell.source)
-                    release = nbformat.v4.new_code_cell(stored_cell.source)
-                    entry["release_source"] = strip_hidden_tests(
-                        nbformat.v4.new_notebook(cells=[release])).cells[0].source
-                    if grade_id in graded:
-                        entry["points"] = float(graded[grade_id].max_score)
-                cells.append(entry)
-            spec["notebooks"].append({
-                "name": path.stem, "cells": cells,
-                "kernelspec": dict(source.metadata.get("kernelspec", {})),
-                "language_info": dict(source.metadata.get("language_info", {})),
-                "max_score": sum(c["points"] or 0 for c in cells if c["grade"]),
-            })
-    return spec
-
-
-def spec_digest(spec: dict) -> str:
-    return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
-
-
-# --------------------------------------------------------------------------------------
-# Submissions
-
-
-def submissions(course: Course, assignment: str) -> list[str]:
-    """Students with a ``submitted/<student>/<assignment>/`` folder, sorted."""
-    pattern = course.coursedir.format_path(course.coursedir.submitted_directory, "*", assignment)
-    excluded = set(filter(None, str(course.coursedir.student_id_exclude or "").split(",")))
-    students = []
-    for folder in glob.glob(pattern):
-        path = Path(folder)
-        if not path.is_dir() or path.is_symlink():
-            continue
-        student = path.parent.name if course.coursedir.directory_structure.endswith(
-            "{student_id}/{assignment_id}") else _student_of(course, path, assignment)
-        if student and student not in excluded:
-            students.append(student)
-    return sorted(set(students))
-
-
-def _student_of(course: Course, path: Path, assignment: str) -> str | None:
-    import re
-
-    regexp = course.coursedir.format_path(course.coursedir.submitted_directory, "(?P<student_id>.*)",
-                                          re.escape(assignment), escape=True)
-    match = re.match(regexp, str(path))
-    return match.group("student_id") if match else None
-
-
-def submission_digest(folder: Path, spec_hash: str, ignore: list[str]) -> str:
-    """A short fingerprint of a submission's files and of the assignment's definition:
-    a restarted run regrades a submission only when this changed."""
-    import fnmatch
-
-    digest = hashlib.sha256(spec_hash.encode())
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder)
-        if any(fnmatch.fnmatch(part, pattern) for part in relative.parts for pattern in ignore):
-            continue
-        if path.is_symlink():
-            digest.update(f"link {relative} -> {os.readlink(path)}\n".encode())
-        elif path.is_file():
-            digest.update(f"file {relative}\n".encode())
-            with open(path, "rb") as handle:
-                for chunk in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(chunk)
-    return digest.hexdigest()[:16]
+                if grade_id not in stored:
+                    cells.append(CellSpec(cell.cell_type, cell.source))
+                    continue
+                stored_cell = stored[grade_id]
+                release = strip_hidden_tests(nbformat.v4.new_notebook(
+                    cells=[nbformat.v4.new_code_cell(stored_cell.source)])).cells[0].source
+                cells.append(CellSpec(
+                    stored_cell.cell_type, cell.source, grade_id=grade_id, grade=bool(meta.get("grade")),
+                    solution=bool(meta.get("solution")), locked=bool(stored_cell.locked), task=bool(meta.get("task")),
+                    points=float(graded[grade_id].max_score) if grade_id in graded else None,
+                    checksum=stored_cell.checksum, db_source=stored_cell.source, release_source=release))
+            notebooks.append(NotebookSpec(path.stem, cells, dict(source.metadata.get("kernelspec", {})),
+                                          dict(source.metadata.get("language_info", {}))))
+    spec = AssignmentSpec(assignment, notebooks, files=_source_files(course, assignment),
+                          preload=_imported_modules(notebooks))
+    digest = hashlib.sha256(msgspec.msgpack.encode(spec)).hexdigest()
+    return msgspec.structs.replace(spec, digest=digest)
 
 
 # --------------------------------------------------------------------------------------
 # Recording a finished submission
 
 
-def record_in_gradebook(course: Course, assignment: str, student: str, result: dict,
-                        timestamp=None) -> tuple[float, float, bool]:
+def record_result(course: Course, result: Result, timestamp=None) -> tuple[float, float, bool]:
     """Write a submission's scores like nbgrader's SaveAutoGrades; returns (score, max, needs_manual)."""
     from nbgrader.api import Gradebook
 
     with Gradebook(course.db_url, course.course_id) as gb:
-        gb.update_or_create_student(student)
+        gb.update_or_create_student(result.student)
         if timestamp is not None:
-            gb.update_or_create_submission(assignment, student, timestamp=timestamp)
+            gb.update_or_create_submission(result.assignment, result.student, timestamp=timestamp)
         else:
-            gb.update_or_create_submission(assignment, student)
-        for notebook_name, entry in result.get("notebooks", {}).items():
-            for grade_id, grade in entry.get("grades", {}).items():
-                row = gb.find_grade(grade_id, notebook_name, assignment, student)
-                row.auto_score = grade["score"]
-                row.needs_manual_grade = (row.manual_score is not None) or (grade["score"] is None)
-            for grade_id, text in entry.get("comments", {}).items():
+            gb.update_or_create_submission(result.assignment, result.student)
+        for notebook in result.notebooks:
+            for test in notebook.tests:
+                row = gb.find_grade(test.grade_id, notebook.name, result.assignment, result.student)
+                row.auto_score = test.score
+                row.needs_manual_grade = (row.manual_score is not None) or (test.score is None)
+            for grade_id, text in notebook.comments.items():
                 try:
-                    comment = gb.find_comment(grade_id, notebook_name, assignment, student)
+                    comment = gb.find_comment(grade_id, notebook.name, result.assignment, result.student)
                 except Exception:  # noqa: BLE001 - not a commentable cell
                     continue
                 comment.auto_comment = text
         gb.db.commit()
-        submission = gb.find_submission(assignment, student)
+        submission = gb.find_submission(result.assignment, result.student)
         return float(submission.score), float(submission.max_score), bool(submission.needs_manual_grade)
-
-
-def _replace_folder(built: Path, destination: Path) -> None:
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    old = destination.parent / f".{destination.name}.old-{os.getpid()}"
-    if destination.exists():
-        os.rename(destination, old)
-    os.rename(built, destination)
-    if old.exists():
-        shutil.rmtree(old, ignore_errors=True)
-
-
-def install_outputs(course: Course, assignment: str, student: str, job_dir: Path, result: dict) -> None:
-    """Put the autograded notebooks (with the submission's other files) and the feedback pages
-    where nbgrader keeps them, replacing earlier ones."""
-    out = job_dir / "out"
-    for step in ("autograded", "feedback"):
-        destination = course.folder(step, student, assignment)
-        built = destination.parent / f".{destination.name}.new-{os.getpid()}"
-        if built.exists():
-            shutil.rmtree(built)
-        built.mkdir(parents=True)
-        produced = [entry.get(step) for entry in result.get("notebooks", {}).values() if entry.get(step)]
-        for relative in produced:
-            shutil.copy(out / relative, built / Path(relative).name)
-        if step == "autograded":
-            for relative in result.get("files", []):
-                source = job_dir / "stage" / relative
-                if source.is_file() and not source.is_symlink():
-                    (built / relative).parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copy(source, built / relative)
-        if produced or step == "autograded":
-            _replace_folder(built, destination)
-        else:
-            shutil.rmtree(built, ignore_errors=True)
