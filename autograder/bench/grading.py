@@ -1,4 +1,4 @@
-"""``autograder bench grading [--students N] [--workers 1,2] [--timeout S]``: how fast a class is graded.
+"""``autograder bench grading [--students N] [--workers 1,2] [--cluster] [--timeout S]``: how fast a class is graded.
 
 Builds a class of N (default 30) submissions of ``01_images_as_arrays`` from its solution
 and learner notebooks (full marks, blank, partial answers and typical mistakes, in turn)
@@ -6,17 +6,17 @@ in a temporary course folder, then grades it
 
 * with plain ``nbgrader autograde`` (one student after another, in-process kernels,
   no sandbox), and with ``nbgrader autograde`` followed by ``nbgrader generate_feedback``;
-* with ``autograder grade`` for each worker count (default 1 and 2), which also writes
-  the feedback pages and runs every submission in its sandbox.
+* with ``autograder grade`` for each worker count (default 1 and 2) on its local Dask
+  cluster, and with ``--cluster`` also on a separate ``dask scheduler`` with that many
+  ``dask worker`` processes on 127.0.0.1 (as on other machines); every submission in its
+  sandbox, feedback pages written.
 
 Each run starts from the same course with the gradebook already made, so only grading is
-timed. Peak memory is the largest total resident memory of the run's whole process tree
-(grader, workers and kernels), sampled every 0.2 s. Output: one line per run, and
-whether every student got the same score from both graders::
-
-    run                              workers  seconds  submissions/min  peak MB
-    nbgrader autograde                     1    212.4              8.5      402
-    ...
+timed (the local cluster's start is included). Peak memory is the largest total
+resident memory of the run's process trees (grader, workers, sandboxes and kernels;
+scheduler and workers for --cluster), sampled every 0.2 s. Output: one line per run with
+its speed relative to plain nbgrader, the median time a submission spent in each step,
+and whether every student got the same score from both graders.
 """
 
 from __future__ import annotations
@@ -126,8 +126,8 @@ def _tree_rss_kb(root: int) -> int:
     return total
 
 
-def measure(command: list[str], cwd: Path) -> tuple[float, float, int]:
-    """Run ``command``; return (seconds, peak MB of its process tree, exit status)."""
+def measure(command: list[str], cwd: Path, extra_roots: list[int] = ()) -> tuple[float, float, int]:
+    """Run ``command``; return (seconds, peak MB of its process tree and of ``extra_roots``', exit status)."""
     env = {**os.environ, "PYTHONWARNINGS": "ignore", "COURSE_OFFLINE": os.environ.get("COURSE_OFFLINE", "1")}
     start = time.monotonic()
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -137,7 +137,7 @@ def measure(command: list[str], cwd: Path) -> tuple[float, float, int]:
 
     def sample():
         while not done.is_set():
-            peak[0] = max(peak[0], _tree_rss_kb(process.pid))
+            peak[0] = max(peak[0], sum(_tree_rss_kb(pid) for pid in [process.pid, *extra_roots]))
             done.wait(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -149,6 +149,54 @@ def measure(command: list[str], cwd: Path) -> tuple[float, float, int]:
     if process.returncode != 0:
         print(stderr[-2000:], file=sys.stderr)
     return seconds, peak[0] / 1024, process.returncode
+
+
+class DaskCluster:
+    """A ``dask scheduler`` and ``dask worker`` processes on 127.0.0.1."""
+
+    def __init__(self, workers: int, folder: Path):
+        import json
+
+        dask = str(Path(sys.executable).with_name("dask"))
+        scheduler_file = folder / f"scheduler-{workers}.json"
+        self.processes = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                                            "--scheduler-file", str(scheduler_file)],
+                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+        while not scheduler_file.exists():
+            time.sleep(0.2)
+        self.address = json.loads(scheduler_file.read_text())["address"]
+        for number in range(workers):
+            self.processes.append(subprocess.Popen(
+                [dask, "worker", self.address, "--nthreads", "1", "--no-nanny", "--host", "127.0.0.1",
+                 "--no-dashboard", "--memory-limit", "0", "--name", f"w{number}"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        from distributed import Client
+
+        with Client(self.address, timeout="120s") as client:
+            client.wait_for_workers(workers, timeout=300)
+
+    @property
+    def pids(self) -> list[int]:
+        return [p.pid for p in self.processes]
+
+    def close(self) -> None:
+        for process in self.processes:
+            process.kill()
+            process.wait()
+
+
+def _median_steps(course: Path) -> str:
+    """Median seconds per submission of each step, from the journal."""
+    import json
+    import statistics
+
+    steps: dict[str, list[float]] = {}
+    for line in (course / "grading-journal.jsonl").read_text().splitlines():
+        entry = json.loads(line)
+        for name, value in (entry.get("timings") or {}).items():
+            steps.setdefault(name, []).append(value)
+        steps.setdefault("total", []).append(entry.get("seconds", 0.0))
+    return " ".join(f"{name} {statistics.median(values):.2f}" for name, values in steps.items())
 
 
 def nbgrader_scores(course: Path) -> dict[str, float]:
@@ -169,6 +217,8 @@ def main(argv: list[str]) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--students", type=int, default=30)
     parser.add_argument("--workers", default="1,2", help="comma-separated worker counts (default 1,2)")
+    parser.add_argument("--cluster", action="store_true",
+                        help="also grade on a dask scheduler and dask worker processes on 127.0.0.1")
     parser.add_argument("--timeout", type=float, default=60, help="seconds per cell for both graders")
     parser.add_argument("--skip-nbgrader", action="store_true", help="do not time plain nbgrader")
     parser.add_argument("--keep", help="build the class in this folder and keep it")
@@ -176,9 +226,10 @@ def main(argv: list[str]) -> int:
     sys.modules.setdefault("rfc3987_syntax", None)
 
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="autograder-bench-"))
+    os.chmod(base, 0o755)  # as root, submissions are read as nobody
     template = make_class(base / "template", args.students)
     print(f"class: {args.students} submissions of {ASSIGNMENT} in {template}", flush=True)
-    rows, scores = [], {}
+    rows, scores, steps = [], {}, {}
     python = sys.executable
 
     def fresh(name: str) -> Path:
@@ -199,17 +250,35 @@ def main(argv: list[str]) -> int:
         rows.append(("nbgrader autograde + generate_feedback", 1, seconds + feedback, max(peak, peak_feedback),
                      status or status_feedback))
     for workers in [int(w) for w in args.workers.split(",") if w.strip()]:
-        course = fresh(f"autograder-{workers}")
-        seconds, peak, status = measure(
-            [python, "-m", "autograder.cli", "grade", ASSIGNMENT, "--course-dir", str(course), "--workers",
-             str(workers), "--timeout", str(args.timeout), "--no-progress"], course)
-        rows.append((f"autograder grade (sandboxed, with feedback)", workers, seconds, peak, status))
-        scores[f"autograder-{workers}"] = grades_file_scores(course)
+        where = [("local cluster", None)]
+        if args.cluster:
+            where.append(("dask scheduler + workers", DaskCluster(workers, base)))
+        for label, dask_cluster in where:
+            name = f"autograder-{workers}-{'cluster' if dask_cluster else 'local'}"
+            course = fresh(name)
+            command = [python, "-m", "autograder.cli", "grade", ASSIGNMENT, "--course-dir", str(course), "--workers",
+                       str(workers), "--timeout", str(args.timeout), "--no-progress"]
+            if dask_cluster:
+                command += ["--scheduler", dask_cluster.address]
+            try:
+                seconds, peak, status = measure(command, course, dask_cluster.pids if dask_cluster else [])
+            finally:
+                if dask_cluster:
+                    dask_cluster.close()
+            rows.append((f"autograder grade, {label}", workers, seconds, peak, status))
+            scores[name] = grades_file_scores(course)
+            steps[name] = _median_steps(course)
 
-    print(f"{'run':<44} {'workers':>7} {'seconds':>8} {'submissions/min':>16} {'peak MB':>8}")
+    reference = next((row[2] for row in rows if row[0] == "nbgrader autograde"), None)
+    print(f"{'run':<44} {'workers':>7} {'seconds':>8} {'s/submission':>12} {'submissions/min':>16} "
+          f"{'x nbgrader':>10} {'peak MB':>8}")
     for name, workers, seconds, peak, status in rows:
         flag = "" if status == 0 else f"  (exit status {status})"
-        print(f"{name:<44} {workers:>7} {seconds:>8.1f} {60 * args.students / seconds:>16.1f} {peak:>8.0f}{flag}")
+        ratio = f"{reference / seconds:.2f}" if reference else "-"
+        print(f"{name:<44} {workers:>7} {seconds:>8.1f} {seconds / args.students:>12.2f} "
+              f"{60 * args.students / seconds:>16.1f} {ratio:>10} {peak:>8.0f}{flag}")
+    for name, text in steps.items():
+        print(f"median seconds per submission, {name}: {text}")
     if "nbgrader" in scores:
         for name, found in scores.items():
             if name == "nbgrader":

@@ -8,7 +8,9 @@ notebook or to a file only the grader may read) is refused. When the grader runs
 root, files are read with the rights of ``nobody``, so a submission cannot make the
 grader copy anything its author could not have read. Trees are walked without
 recursion, with limits on depth, file count and size; names that are not UTF-8 are
-skipped. What is left out is said in the job's notes.
+skipped. What is left out is said in the job's notes. (As root, the files of a submission
+must be readable by others, as they are with the usual umask 022; ``chmod -R a+rX
+submitted`` otherwise.)
 """
 
 from __future__ import annotations
@@ -115,19 +117,19 @@ def collect(submitted: os.PathLike, student: str, assignment: str, notebook_name
     wanted = {f"{name}.ipynb": name for name in notebook_names}
     descriptors: list[int] = []
     try:
-        with without_privileges():
-            try:
-                base = _open_folder(os.fspath(submitted), None)
-                descriptors.append(base)
-                own = _open_folder(student, base)
-                descriptors.append(own)
-                top = _open_folder(assignment, own)
-                descriptors.append(top)
-            except OSError as error:
-                found.folder_problem = ("the submission folder is a link or not a folder"
-                                        if error.errno in (40, 20) else f"the submission folder cannot be read "
-                                                                          f"({error.strerror})")
-                return found
+        try:  # the path to the submission is the instructor's: opened with the grader's rights, no link followed
+            base = _open_folder(os.fspath(submitted), None)
+            descriptors.append(base)
+            own = _open_folder(student, base)
+            descriptors.append(own)
+            top = _open_folder(assignment, own)
+            descriptors.append(top)
+        except OSError as error:
+            found.folder_problem = ("the submission folder is a link or not a folder"
+                                    if error.errno in (40, 20) else f"the submission folder cannot be read "
+                                                                      f"({error.strerror})")
+            return found
+        with without_privileges():  # what is inside it: with the rights of nobody, when the grader is root
             _walk(top, found, wanted, ignore)
     finally:
         for fd in descriptors:

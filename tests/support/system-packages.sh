@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages that only the tests need: Chromium for the browser tests (the website,
-# the learner's JupyterLab flow); bubblewrap, and Node.js with npm for JupyterHub's proxy,
+# the learner's JupyterLab flow); bubblewrap (the grading sandbox; util-linux's setpriv,
+# which grading also uses, is always installed), and Node.js with npm for JupyterHub's proxy,
 # for the class tests (tests/test_exchange_loop.py, tests/test_jupyterhub.py). Installed
 # with apt when missing, as root or through sudo; a learner's set-up (make course) never
 # runs this.
