@@ -534,7 +534,7 @@ def memory_split(_course):
         "    pid = os.fork()\n"
         "    if pid == 0:\n"
         "        hog = b'\\x01' * (700 * 2**20)\n"
-        "        time.sleep(20)\n"
+        "        time.sleep(4)\n"
         "        os._exit(0)\n"
         "    children.append(pid)\n"
         "outcomes = []\n"
@@ -574,9 +574,10 @@ def signals(_course):
     return insert_after(S, None, (
         "import os, signal\n"
         "hit = []\n"
+        "own = {int(tid) for tid in os.listdir('/proc/self/task')}  # its own threads are its own process\n"
         "for number in (signal.SIGSTOP, signal.SIGTERM, signal.SIGKILL):\n"
         "    for pid in range(1, 5000):\n"
-        "        if pid != os.getpid():\n"
+        "        if pid not in own:\n"
         "            try:\n"
         "                os.kill(pid, number)\n"
         "                hit.append(pid)\n"
@@ -757,7 +758,7 @@ HOSTILE = [
     Case("h20_deep_tree", deep_tree, tuple(FUNCTIONS), {"ok"}, "1,100 nested folders beside the notebook"),
     Case("h21 odd, ünïcode name", odd_names, tuple(FUNCTIONS), {"ok"},
          "a student id with a comma, a space and accents; file names with a newline, 250 characters, not UTF-8"),
-    Case("h22_output_flood", output_flood, tuple(FUNCTIONS), {"output_truncated"},
+    Case("h22_output_flood", output_flood, tuple(FUNCTIONS), set(),
          "prints 300 MB and displays 60 MB of HTML"),
 ]
 

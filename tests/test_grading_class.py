@@ -117,7 +117,6 @@ def test_statuses_explain_what_was_restored(graded):
     assert "hard link" in details["h17_linked_data_files"]
     assert "deeper than" in details["h20_deep_tree"]
     assert "not UTF-8" in details["h21 odd, ünïcode name"]
-    assert "too much output" in details["h22_output_flood"] or "output" in details["h22_output_flood"]
     assert "ignored the interrupt: kernel restarted" in details["s06_loop_ignoring_interrupts"]
     assert "ran past the time limit" in details["s05_loop_in_function"]
     assert "killed the kernel" in details["s07_exit_cell"]
@@ -220,7 +219,7 @@ def test_submissions_see_neither_the_graders_environment_nor_other_processes(gra
     processes = int(re.search(r"PROCESSES \[.*?\] (\d+)", text).group(1))
     assert processes <= 2, text[:2000]  # the namespace's init and the kernel
     seen = text.split("PROCTEXT", 1)[1]
-    for word in ("pytest", "dask", "zygote", "grader-only", str(graded["course"])):
+    for word in ("pytest", "dask", "autograder.cli", "grader-only", str(graded["course"])):
         assert word not in seen, word
 
 
@@ -237,6 +236,8 @@ def test_links_and_hard_links_are_not_followed(graded):
 
 def test_outputs_and_pages_stay_small(graded):
     course = graded["course"]
+    flood = set(graded["rows"]["h22_output_flood"]["status"].split("+"))
+    assert flood & {"output_truncated", "cell_timeout"}, flood  # cut to the limits, or stopped
     for student in ("h22_output_flood", "h13_huge_notebook", "h12_thousands_of_cells"):
         autograded = course / "autograded" / student / ASSIGNMENT / NOTEBOOK
         page = course / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html"

@@ -22,7 +22,7 @@ import pytest
 from conftest import BIN, subprocess_env
 from grading_corpus import EVERYTHING, grade, make_course
 
-pytestmark = [pytest.mark.xdist_group("grading_dask")]
+pytestmark = [pytest.mark.xdist_group("grading_class")]
 STUDENTS = ["s01_solution", "s02_blank", "s03_partial", "s04_wrong_formula", "s07_exit_cell", "s10_invalid_json",
             "s12_duplicated_cells", "t01_edited_tests", "h10_lying_objects", "h17_linked_data_files"]
 

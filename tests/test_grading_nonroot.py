@@ -23,7 +23,7 @@ from conftest import subprocess_env
 from grading_corpus import (EVERYTHING, MAX_SCORE, POINTS, TEST_OF, grade_command, make_course,
                             read_rows)
 
-pytestmark = [pytest.mark.xdist_group("grading_nonroot")]
+pytestmark = [pytest.mark.xdist_group("grading_class")]
 STUDENTS = ["s01_solution", "s02_blank", "s09_memory_bomb", "h01_fork_bomb", "h06_memory_split", "h07_disk_fill",
             "t09_read_secrets"]
 

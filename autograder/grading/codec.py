@@ -100,7 +100,7 @@ def _shape(value: Any) -> tuple[int, ...]:
     return tuple(value)
 
 
-def decode(tree: Any, channel: "KernelChannel | None" = None) -> Any:
+def decode(tree: Any, channel: Any = None) -> Any:
     """Rebuild a value from the plain tree the kernel sent."""
     budget = [MAX_DECODED_BYTES]
 

@@ -60,13 +60,67 @@ def render(notebook: nbformat.NotebookNode, notebook_name: str, grades: dict, co
 
 
 _EXPORTER = []
+_CACHE_LIMIT = 4096  # rendered markdown cells and highlighted code cells kept per process
+
+
+def _feedback_exporter_class():
+    """nbconvert's HTML exporter, made for many notebooks that share most of their cells.
+
+    A class's submissions share the instructor's markdown and code cells: their rendered
+    HTML is cached by source, so each worker renders them once. The exporter's final pass
+    over the whole page with BeautifulSoup (alt texts and tab stops for JupyterLab's
+    templates, which nbgrader's feedback template does not use) is skipped: it took as long
+    as the rendering itself.
+    """
+    from nbconvert.exporters import HTMLExporter, TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+    from jinja2 import pass_context
+
+    class FeedbackExporter(HTMLExporter):
+        markdown_cache: dict = {}
+        highlight_cache: dict = {}
+
+        @pass_context
+        def markdown2html(self, context, source):
+            cell = context.get("cell", {}) if hasattr(context, "get") else {}
+            if cell.get("attachments"):
+                return super().markdown2html(context, source)
+            found = self.markdown_cache.get(source)
+            if found is None:
+                found = super().markdown2html(context, source)
+                if len(self.markdown_cache) < _CACHE_LIMIT:
+                    self.markdown_cache[source] = found
+            return found
+
+        def from_notebook_node(self, nb, resources=None, **kw):
+            langinfo = nb.metadata.get("language_info", {})
+            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+            highlight = Highlight2HTML(pygments_lexer=lexer, parent=self)
+            cache = self.highlight_cache
+
+            def highlight_code(source, language=None, metadata=None):
+                key = (source, language, lexer)
+                found = cache.get(key)
+                if found is None:
+                    found = highlight(source, language, metadata)
+                    if len(cache) < _CACHE_LIMIT:
+                        cache[key] = found
+                return found
+
+            resources = self._init_resources(resources)
+            self.register_filter("highlight_code", highlight_code)
+            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    return FeedbackExporter
 
 
 def exporter():
     """nbgrader's feedback exporter, made once per process (compiling its templates takes a
-    second; the grading fork server makes it before forking the workers)."""
+    second; each grading worker makes it when it starts)."""
     if not _EXPORTER:
-        from nbconvert.exporters import HTMLExporter
         from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
         from traitlets.config import Config
 
@@ -75,7 +129,7 @@ def exporter():
         config.HTMLExporter.template_name = "feedback"
         config.HTMLExporter.extra_template_basedirs = [templates]
         config.HTMLExporter.extra_template_paths = [css]
-        html = HTMLExporter(config=config)
+        html = _feedback_exporter_class()(config=config)
         html.register_preprocessor(CSSHTMLHeaderPreprocessor(config=config), enabled=True)
         _EXPORTER.append(html)
     return _EXPORTER[0]

@@ -189,8 +189,17 @@ class Grader:
                     return False
                 restarts += 1
             begin = time.monotonic()
-            session.start()
-            self.timings["kernel"] += time.monotonic() - begin
+            try:
+                session.start()
+            except KernelDied as error:
+                if session.starts <= 1:  # not even the first kernel: the grader's problem, not the student's
+                    raise SandboxError(str(error)) from None
+                gave_up = True
+                self.notes.append(f"{spec.name}: the kernel could not be started again ({error}); "
+                                  "the rest of the notebook was not run")
+                return False
+            finally:
+                self.timings["kernel"] += time.monotonic() - begin
             for index in list(executed):  # bring back the state the lost kernel had
                 if self._left() <= 0:
                     break

@@ -11,8 +11,7 @@ import math
 import queue
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 import nbformat
 
@@ -23,7 +22,7 @@ from autograder.grading.sandbox import KernelHandle, Sandbox, new_key
 MAX_FORWARDED_CHARS = 50_000     # per test cell: what student code prints while checked
 INTERRUPT_GRACE_S = 5.0
 MAX_MESSAGE_BYTES = 320 * 1024 * 1024  # a channel reply may be up to codec.MAX_REPLY_BYTES
-FLOOD_FACTOR = 20                # a cell sending this many times what it may keep is stopped
+FLOOD_FACTOR = 5                 # a cell sending this many times what it may keep is stopped
 
 
 @dataclass
@@ -135,14 +134,40 @@ class KernelSession:
         handle = self.sandbox.start_kernel(files=self.files, workdir=self.workdir, argv=self.extra_arguments,
                                            key=key, limits=self.limits)
         kc = self._client(handle, key)
-        kc.start_channels()
+        kc.start_channels(hb=False)  # liveness comes from the sandbox, which sees the kernel exit
         try:
-            kc.wait_for_ready(timeout=self.startup_timeout)
-        except RuntimeError as error:
+            self._wait_for_ready(kc, handle)
+        except KernelDied:
             self._close(kc)
             self.sandbox.stop_kernel(handle)
-            raise KernelDied(f"the kernel did not start ({error}; exit status {handle.status})") from None
+            raise
         self.handle, self.kc, self.alive = handle, kc, True
+
+    def _wait_for_ready(self, kc, handle: KernelHandle) -> None:
+        """jupyter_client's wait_for_ready, with the sandbox's word on whether the kernel is alive
+        (its heartbeat check gives false alarms on a busy machine)."""
+        deadline = time.monotonic() + self.startup_timeout
+        while True:
+            msg_id = kc.kernel_info()
+            try:
+                reply = kc.get_shell_msg(timeout=1)
+            except queue.Empty:
+                reply = None
+            if reply is not None and reply.get("parent_header", {}).get("msg_id") == msg_id:
+                try:  # the iopub channel is connected too, or messages could be lost: start over
+                    kc.get_iopub_msg(timeout=0.2)
+                    break
+                except queue.Empty:
+                    pass
+            if not self.sandbox.is_running(handle):
+                raise KernelDied(f"the kernel did not start (exit status {handle.status})")
+            if time.monotonic() > deadline:
+                raise KernelDied(f"the kernel did not answer within {self.startup_timeout:g} s of its start")
+        while True:  # what is left of the start on iopub
+            try:
+                kc.get_iopub_msg(timeout=0.2)
+            except queue.Empty:
+                break
 
     @staticmethod
     def _client(handle: KernelHandle, key: str):

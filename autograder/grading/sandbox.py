@@ -32,7 +32,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.grading import limits as limits_mod
@@ -66,7 +66,6 @@ class KernelHandle:
     status: int | None = None
     memory_events: int = 0
     cgroup: limits_mod.Cgroup | None = None
-    notes: list[str] = field(default_factory=list)
 
     @property
     def ipc_prefix(self) -> str:
@@ -272,7 +271,6 @@ class Sandbox:
         self.lock = threading.RLock()
         self.kernels: dict[int, KernelHandle] = {}
         self.counter = 0
-        self.ready_info: dict = {}
         self.log_path: Path | None = None
         self.cgroups = None
 
@@ -312,8 +310,7 @@ class Sandbox:
             self.control = ours
             zygote.send(ours, {"preload": list(self.config.preload), "mpl_fontlist": _matplotlib_fontlist(),
                                "env": {}})
-            reply = self._wait(lambda m: m.get("op") == "ready", READY_TIMEOUT_S)
-            self.ready_info = reply
+            self._wait(lambda m: m.get("op") == "ready", READY_TIMEOUT_S)
             self.cgroups = limits_mod.detect(user) if self.config.cgroups else None
 
     def alive(self) -> bool:

@@ -394,8 +394,24 @@ def _processes() -> dict[int, tuple[int, int]]:
     return found
 
 
+def _proportional(pid: int) -> int:
+    """The process's proportional set size: its private pages plus its share of shared ones
+    (forked processes share most of their pages, which resident sizes count again and again)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
+            for line in handle:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
 def watch_memory(kernels: dict[int, Kernel]) -> list[dict]:
-    """The cgroup-less memory limit: kill the largest process of a submission over its limit."""
+    """The cgroup-less memory limit: kill the largest process of a submission over its limit.
+
+    Resident sizes are summed first (cheap); only over the limit are the proportional
+    sizes read, which count pages shared between the submission's processes once."""
     watched = [k for k in kernels.values() if k.memory_bytes]
     if not watched:
         return []
@@ -411,9 +427,12 @@ def watch_memory(kernels: dict[int, Kernel]) -> list[dict]:
             tree.append(pid)
             stack.extend(children.get(pid, []))
         members = [pid for pid in tree if pid not in (kernel.child, kernel.init)]
-        total = sum(processes.get(pid, (0, 0))[1] for pid in members)
-        if total > kernel.memory_bytes and members:
-            largest = max(members, key=lambda pid: processes[pid][1])
+        if sum(processes.get(pid, (0, 0))[1] for pid in members) <= kernel.memory_bytes or not members:
+            continue
+        sizes = {pid: _proportional(pid) for pid in members}
+        total = sum(sizes.values())
+        if total > kernel.memory_bytes:
+            largest = max(members, key=lambda pid: sizes[pid])
             _forward(largest, signal.SIGKILL)
             kernel.memory_kills += 1
             events.append({"event": "memory_limit", "id": kernel.number, "bytes": total})
