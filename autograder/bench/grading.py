@@ -250,10 +250,8 @@ def main(argv: list[str]) -> int:
         rows.append(("nbgrader autograde + generate_feedback", 1, seconds + feedback, max(peak, peak_feedback),
                      status or status_feedback))
     for workers in [int(w) for w in args.workers.split(",") if w.strip()]:
-        where = [("local cluster", None)]
-        if args.cluster:
-            where.append(("dask scheduler + workers", DaskCluster(workers, base)))
-        for label, dask_cluster in where:
+        for label in ["local cluster"] + (["dask scheduler + workers"] if args.cluster else []):
+            dask_cluster = DaskCluster(workers, base) if label != "local cluster" else None
             name = f"autograder-{workers}-{'cluster' if dask_cluster else 'local'}"
             course = fresh(name)
             command = [python, "-m", "autograder.cli", "grade", ASSIGNMENT, "--course-dir", str(course), "--workers",
