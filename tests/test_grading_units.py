@@ -266,3 +266,42 @@ def test_one_magic_line_stripper_and_the_keras_plugin_is_registered():
     assert {"keras", "keras_history", "keras_weights"} <= set(codec.DECODERS)
     assert "ENCODERS.append(_keras_encode)" in channel.KERNEL_SOURCE
     assert "import keras" not in Path(codec.__file__).read_text()
+
+
+# --------------------------------------------------------------------------------------
+# What a failing test named
+
+
+def _message_of(check, candidate, **kwargs) -> str:
+    from autograder.feedback import CheckFailure
+
+    with pytest.raises(CheckFailure) as failure:
+        check(candidate, **kwargs)
+    return str(failure.value)
+
+
+def test_the_known_mistake_a_check_names_is_recorded_and_nothing_else_is():
+    import numpy as np
+
+    from autograder.checks.images_as_arrays import check_dense_params, check_to_grayscale
+    from autograder.grading.grade_one import named_mistake
+
+    def swapped(rgb, method="luminosity"):
+        return np.asarray(rgb, dtype=float)[..., ::-1] @ np.array([0.299, 0.587, 0.114])
+
+    assert named_mistake(_message_of(check_to_grayscale, swapped)) == \
+        "red and blue weights swapped: the last axis is (R, G, B), not OpenCV's (B, G, R)"
+    assert named_mistake(_message_of(check_dense_params, lambda n_in, n_out: n_in * n_out)) == \
+        "biases not counted (one bias per unit: + n_out)"
+    assert named_mistake(_message_of(check_dense_params, lambda n_in, n_out: 7)) is None  # no known mistake
+    wrapped = "f(x) is wrong.\n  Likely mistake: np.max(z, 0) reduces the array to its\n  maximum; use np.maximum."
+    assert named_mistake(wrapped) == "np.max(z, 0) reduces the array to its maximum; use np.maximum"
+
+
+def test_the_sandbox_of_a_root_grader_runs_without_privilege():
+    """Run by root, the grader starts each sandbox as another user, every capability dropped."""
+    from autograder.grading import sandbox
+
+    prefix = sandbox.as_user_prefix(65534, 65534)
+    assert prefix[prefix.index("setpriv"):] == ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                                                 "--inh-caps=-all", "--bounding-set=-all", "--"]

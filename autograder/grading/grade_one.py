@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import errno
 import os
+import re
 import sys
 import threading
 import time
@@ -293,8 +294,8 @@ class Grader:
                     score = 0.0
                 if score is not None:
                     score = min(max(float(score), 0.0), points[grade_id]) if score == score else 0.0
-                error, message = _failure(cell)
-                scores[grade_id] = TestResult(grade_id, score, points[grade_id], error, message)
+                error, message, mistake = _failure(cell)
+                scores[grade_id] = TestResult(grade_id, score, points[grade_id], error, message, mistake)
             if is_solution(cell):
                 unchanged = meta.get("checksum") == compute_checksum(cell)
                 comments[grade_id] = "No response." if unchanged else None
@@ -303,15 +304,27 @@ class Grader:
         return tests, comments
 
 
-def _failure(cell) -> tuple[str | None, str]:
-    """The exception a test cell ended with and the first line of its message (or a stderr line)."""
+_MISTAKE = re.compile(r"Likely mistake:\s*(.+?)\.?\s*(?:\n\s*\n|\Z)", re.DOTALL)
+
+
+def named_mistake(text: str) -> str | None:
+    """The known mistake a check's message names (the checks end a failure with
+    "Likely mistake: <description>.", possibly over several lines), or None."""
+    found = _MISTAKE.search(text)
+    return " ".join(found.group(1).split())[:300] if found else None
+
+
+def _failure(cell) -> tuple[str | None, str, str | None]:
+    """The exception a test cell ended with, the first line of its message (or a stderr
+    line) and the known mistake its message names."""
     for output in cell.get("outputs", []):
         if output.get("output_type") == "error":
-            return str(output.get("ename", "Error")), str(output.get("evalue", "")).strip().split("\n")[0][:300]
+            text = str(output.get("evalue", "")).strip()
+            return str(output.get("ename", "Error")), text.split("\n")[0][:300], named_mistake(text)
     for output in cell.get("outputs", []):
         if output.get("output_type") == "stream" and output.get("name") == "stderr":
-            return "stderr", str(output.get("text", "")).strip().split("\n")[0][:300]
-    return None, ""
+            return "stderr", str(output.get("text", "")).strip().split("\n")[0][:300], None
+    return None, "", None
 
 
 def _exit_text(code: int) -> str:

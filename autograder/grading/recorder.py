@@ -8,7 +8,7 @@
    by a rename;
 2. the gradebook (nbgrader's SaveAutoGrades, one transaction);
 3. the journal, ``grading-journal.jsonl``: one JSON line per graded submission with every
-   test's score, exception and first line of its message, the status, notes and timings
+   test's score, exception, first line of its message and the known mistake the check named, the status, notes and timings
    (what reports are built from);
 4. its row in ``grades.csv`` (appended and synced; see :mod:`.grades_csv`).
 

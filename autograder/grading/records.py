@@ -100,6 +100,7 @@ class TestResult(msgspec.Struct, frozen=True):
     max_score: float
     error: str | None = None             # exception class name when the test failed
     message: str = ""                    # the first line of its failure message
+    mistake: str | None = None           # the known mistake the check named ("Likely mistake: ...")
 
 
 class NotebookResult(msgspec.Struct, frozen=True):
