@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import copy
 import csv
+import fcntl
 import hashlib
+import json
 import os
 import shutil
 import socket
@@ -35,7 +37,7 @@ ASSIGNMENT = "01_images_as_arrays"
 NOTEBOOK = f"{ASSIGNMENT}.ipynb"
 SOLUTION = ROOT / "solutions" / ASSIGNMENT / NOTEBOOK
 RELEASE = ROOT / "course" / ASSIGNMENT / NOTEBOOK
-TIMEOUT_S = 15
+TIMEOUT_S = 8  # per cell: the longest cell of the solution takes about a second
 SOLUTIONS_COPY = Path(f"/tmp/autograder-test-course-copy-{os.getuid()}")  # a world-readable copy elsewhere
 MEMORY_MB = 1536
 
@@ -635,11 +637,18 @@ def forged_metadata(_course):
     return notebook
 
 
-def thousands_of_cells(_course):
+def _extra_cells(count: int):
     notebook = copy.deepcopy(S)
-    filler = [nbformat.v4.new_code_cell(f"x{number} = {number}") for number in range(2500)]
-    notebook.cells[1:1] = filler
+    notebook.cells[1:1] = [nbformat.v4.new_code_cell(f"x{number} = {number}") for number in range(count)]
     return notebook
+
+
+def thousands_of_cells(_course):
+    return _extra_cells(5000)  # beyond Limits.max_cells (4,000): refused before any cell runs
+
+
+def hundreds_of_cells(_course):
+    return _extra_cells(400)   # below it: every cell runs (the benchmark times the cost per cell)
 
 
 def huge_notebook(_course):
@@ -744,7 +753,9 @@ HOSTILE = [
     Case("h10_lying_objects", lying_objects, (), {"ok"}, "results whose comparisons always say equal"),
     Case("h11_forged_metadata", forged_metadata, tuple(FUNCTIONS), {"cells_restored"},
          "a kernelspec that runs a shell, test cells worth 50 points and tagged, a 100-point bonus test"),
-    Case("h12_thousands_of_cells", thousands_of_cells, tuple(FUNCTIONS), {"ok"}, "2,500 extra code cells"),
+    Case("h12_thousands_of_cells", thousands_of_cells, (), {"invalid_notebook"},
+         "5,000 extra code cells: more than a notebook may have"),
+    Case("h14_hundreds_of_cells", hundreds_of_cells, tuple(FUNCTIONS), {"ok"}, "400 extra code cells, all run"),
     Case("h13_huge_notebook", huge_notebook, tuple(FUNCTIONS), {"ok"}, "a 50 MB notebook (stored outputs)"),
     Case("h15_hard_link_victim", full, (), {"invalid_notebook"},
          "a classmate hard-linked this notebook: both are held for the instructor"),
@@ -763,6 +774,43 @@ HOSTILE = [
 ]
 
 EVERYTHING = CORPUS + HOSTILE
+
+
+def run_once(tmp_path_factory, name: str, compute: Callable[[Path], dict],
+             while_waiting: Callable[[], object] = lambda: None) -> dict:
+    """``compute(folder)`` once per test session, its JSON-able result shared by every test.
+
+    pytest-xdist may spread a module's tests over several workers, each of which would run
+    a module fixture again (``--dist loadgroup`` no longer keeps a group together with
+    pytest 9.2: xdist 3.8 renames ``item._nodeid``, which pytest no longer reads). The first
+    worker to ask computes while holding a lock in the workers' shared temporary folder;
+    the others wait (doing ``while_waiting()`` first, say another run) and read what it stored.
+    """
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent
+    folder = shared / name
+    stored = shared / f"{name}.json"
+    with open(shared / f"{name}.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            while_waiting()
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        if stored.exists():
+            return json.loads(stored.read_text())
+        folder.mkdir(exist_ok=True)
+        value = compute(folder)
+        stored.write_text(json.dumps(value))
+        return value
+
+
+def remove_course(folder: Path) -> None:
+    """Delete a course built by :func:`make_course`. ``rm -rf`` rather than shutil.rmtree
+    (or pytest's own clean-up of its temporary folders), which recurse once per level and
+    fail with RecursionError on the 1,100-deep tree of ``h20_deep_tree``."""
+    subprocess.run(["rm", "-rf", "--", str(folder)], check=False)
+
 
 def make_course(folder: Path, cases: list[Case]) -> Path:
     (folder / "solutions").mkdir(parents=True)

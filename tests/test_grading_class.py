@@ -1,12 +1,12 @@
 """Grading a class end to end (`autograder grade`, issues 7 and 14).
 
-One grading run with two workers grades the whole corpus of tests/grading_corpus.py
-(honest, broken, tampering and hostile submissions): each must get its expected score
-and status, no attack may reach the network, a classmate, the grader's secrets or the
-course's files, nothing a submission started may outlive the run, and outputs stay
-bounded. A second course is graded, killed half-way, and graded again: it must end with
-the same grades file as an uninterrupted run. The last tests check the pieces without a
-kernel.
+One grading run with two workers on the default local Dask cluster grades the whole
+corpus of tests/grading_corpus.py (honest, broken, tampering and hostile submissions):
+each must get its expected score and status, no attack may reach the network, a
+classmate, the grader's secrets or the course's files, nothing a submission started may
+outlive the run, and outputs stay bounded. Some of the same submissions are then graded
+on a real Dask cluster by an ordinary user, interrupted twice, and must end with the
+same rows. The last tests check pieces without a kernel.
 """
 
 from __future__ import annotations
@@ -17,16 +17,18 @@ import re
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from conftest import subprocess_env
+from conftest import BIN, subprocess_env
 from grading_corpus import (ASSIGNMENT, EVERYTHING, LISTENER, MAX_SCORE, MEMORY_MB, NOTEBOOK, OUTLIVER, POINTS,
                             SECRET_ENV, SECRET_VALUE, SOLUTION, SOLUTIONS_COPY, TEST_OF, R, S, _meta,
-                            digest, grade, grade_command, index_of, make_course, read_rows, start_listener)
+                            digest, grade, grade_command, index_of, make_course, read_rows, remove_course,
+                            run_once, start_listener)
 
 pytestmark = [pytest.mark.xdist_group("grading_class")]
 RUN_LIMIT_S = 1200  # the whole corpus, two workers, a loaded two-core machine
@@ -49,31 +51,44 @@ def _outliving_processes() -> list[str]:
     return found
 
 
+def _grade_corpus(folder: Path) -> dict:
+    listener = start_listener()
+    try:
+        course = make_course(folder / "course", EVERYTHING)
+        SOLUTIONS_COPY.mkdir(exist_ok=True)
+        (SOLUTIONS_COPY / NOTEBOOK).write_bytes(SOLUTION.read_bytes())
+        os.chmod(SOLUTIONS_COPY, 0o755)
+        os.chmod(SOLUTIONS_COPY / NOTEBOOK, 0o644)
+        protected = [course / "solutions" / ASSIGNMENT / NOTEBOOK, course / "course" / ASSIGNMENT / NOTEBOOK,
+                     course / "submitted" / "s02_blank" / ASSIGNMENT / NOTEBOOK, SOLUTION]
+        before = {str(path): digest(path) for path in protected}
+        started = time.monotonic()
+        result = grade(course, **{SECRET_ENV: SECRET_VALUE})
+        seconds = time.monotonic() - started
+        time.sleep(1)
+        return {"course": str(course), "returncode": result.returncode, "stderr": result.stderr[-5000:],
+                "before": before, "seconds": seconds, "leftovers": _outliving_processes(),
+                "connections": LISTENER["connections"]}
+    finally:
+        listener.close()
+        shutil.rmtree(SOLUTIONS_COPY, ignore_errors=True)
+        remove_course(folder / "course" / "submitted" / "h20_deep_tree" / ASSIGNMENT / "d")  # see remove_course
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    listener = start_listener()
-    course = make_course(tmp_path_factory.mktemp("class"), EVERYTHING)
-    SOLUTIONS_COPY.mkdir(exist_ok=True)
-    (SOLUTIONS_COPY / NOTEBOOK).write_bytes(SOLUTION.read_bytes())
-    os.chmod(SOLUTIONS_COPY, 0o755)
-    os.chmod(SOLUTIONS_COPY / NOTEBOOK, 0o644)
-    protected = [course / "solutions" / ASSIGNMENT / NOTEBOOK, course / "course" / ASSIGNMENT / NOTEBOOK,
-                 course / "submitted" / "s02_blank" / ASSIGNMENT / NOTEBOOK, SOLUTION]
-    before = {path: digest(path) for path in protected}
-    started = time.monotonic()
-    result = grade(course, **{SECRET_ENV: SECRET_VALUE})
-    seconds = time.monotonic() - started
-    time.sleep(1)
-    leftovers = _outliving_processes()
-    listener.close()
-    shutil.rmtree(SOLUTIONS_COPY, ignore_errors=True)
-    return {"course": course, "result": result, "rows": read_rows(course) if (course / "grades.csv").exists() else {},
-            "before": before, "seconds": seconds, "leftovers": leftovers}
+    """The corpus graded once per session (tests/grading_corpus.py: run_once); its course
+    stays in pytest's temporary folder, without the deep tree, which would break its clean-up.
+    A second pytest-xdist worker that would wait for it runs the cluster's grading meanwhile."""
+    found = run_once(tmp_path_factory, "corpus", _grade_corpus,
+                     while_waiting=lambda: run_once(tmp_path_factory, "cluster", _grade_on_a_cluster))
+    course = Path(found["course"])
+    return {**found, "course": course, "before": {Path(p): d for p, d in found["before"].items()},
+            "rows": read_rows(course) if (course / "grades.csv").exists() else {}}
 
 
 def test_the_run_succeeds_and_every_submission_has_a_row(graded):
-    result = graded["result"]
-    assert result.returncode == 0, result.stderr[-3000:]
+    assert graded["returncode"] == 0, graded["stderr"][-3000:]
     assert sorted(graded["rows"]) == sorted(case.student for case in EVERYTHING)
     assert graded["seconds"] < RUN_LIMIT_S, f"the corpus took {graded['seconds']:.0f} s"
     header = (graded["course"] / "grades.csv").read_text().splitlines()[0].split(",")
@@ -116,6 +131,7 @@ def test_statuses_explain_what_was_restored(graded):
     assert "not copied for grading: links (2)" in details["h17_linked_data_files"]
     assert "hard link" in details["h17_linked_data_files"]
     assert "deeper than" in details["h20_deep_tree"]
+    assert re.search(r"has 50\d\d code cells, more than the 4000", details["h12_thousands_of_cells"])
     assert "not UTF-8" in details["h21 odd, ünïcode name"]
     assert "ignored the interrupt: kernel restarted" in details["s06_loop_ignoring_interrupts"]
     assert "ran past the time limit" in details["s05_loop_in_function"]
@@ -204,7 +220,7 @@ def _printed(course: Path, student: str) -> str:
 
 def test_submissions_reach_no_network_no_classmate_and_leave_no_process(graded):
     course = graded["course"]
-    assert LISTENER["connections"] == 0
+    assert graded["connections"] == 0
     network = re.search(r"NETWORK (\[.*\])", _printed(course, "h04_network")).group(1)
     assert "CONNECTED" not in network and "OSError" in network or "Error" in network, network
     assert re.search(r"CLASSMATES \[\] \[\]", _printed(course, "h05_classmate_kernel"))
@@ -238,7 +254,7 @@ def test_outputs_and_pages_stay_small(graded):
     course = graded["course"]
     flood = set(graded["rows"]["h22_output_flood"]["status"].split("+"))
     assert flood & {"output_truncated", "cell_timeout"}, flood  # cut to the limits, or stopped
-    for student in ("h22_output_flood", "h13_huge_notebook", "h12_thousands_of_cells"):
+    for student in ("h22_output_flood", "h13_huge_notebook", "h14_hundreds_of_cells"):
         autograded = course / "autograded" / student / ASSIGNMENT / NOTEBOOK
         page = course / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html"
         assert autograded.stat().st_size < 40 * 2**20, (student, autograded.stat().st_size)
@@ -252,57 +268,204 @@ def test_the_journal_has_every_test_of_every_submission(graded):
     blank = entries["s02_blank"]["notebooks"][0]["tests"]
     assert [t["grade_id"] for t in blank] == list(POINTS)
     assert all(t["error"] == "CheckFailure" and "not written yet" in t["message"] for t in blank)
+    assert all(t["mistake"] is None for t in blank)
+    swapped = {t["grade_id"]: t for t in entries["s04_wrong_formula"]["notebooks"][0]["tests"]}
+    assert swapped[TEST_OF["to_grayscale"]]["mistake"].startswith("red and blue weights swapped")
+    assert swapped[TEST_OF["dense_params"]]["mistake"] is None and swapped[TEST_OF["dense_params"]]["error"] is None
 
 
 # --------------------------------------------------------------------------------------
-# Interrupted and restarted
+# On a Dask cluster, as an ordinary user, interrupted and restarted
+#
+# The same submissions again, graded by a real ``dask scheduler`` and two ``dask worker``
+# processes on 127.0.0.1 (as on other machines). CI runs as root, so the scheduler, the
+# workers and the grader all run as an unused user id, with setpriv dropping every
+# privilege (run by an ordinary user, the test grades as that user). Such a user cannot
+# make cgroups here, so the memory split over processes is caught by the sandbox's
+# watchdog. The grader is killed after two rows (and the crash tears a row in half); the
+# second run grades only the rest and loses a worker mid-run; a third has nothing to do.
+# The grades file must be the local run's rows, byte for byte, and everything the runs
+# wrote must belong to the user.
+
+CLUSTER_STUDENTS = ["s01_solution", "s02_blank", "s03_partial", "s04_wrong_formula", "s10_invalid_json",
+                    "s13_deleted_cells", "h01_fork_bomb", "h06_memory_split", "h07_disk_fill"]
 
 
-def test_a_killed_run_restarted_grades_only_the_rest_and_ends_with_the_same_file(graded, tmp_path):
-    subset = [case for case in EVERYTHING if case.student in
-              ("s01_solution", "s02_blank", "s03_partial", "s10_invalid_json", "s13_deleted_cells")]
-    course = make_course(tmp_path / "again", subset)
-    command = grade_command(course)
-    command[command.index("--workers") + 1] = "1"
-    process = subprocess.Popen(command, env=subprocess_env(), cwd=str(course),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    grades = course / "grades.csv"
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and process.poll() is None:
-        if grades.exists() and len(grades.read_text().splitlines()) >= 3:  # header + 2 rows
-            break
-        time.sleep(0.2)
-    process.send_signal(signal.SIGKILL)  # a crash: no chance to clean up
+def _unused_id(start: int = 62000) -> int:
+    import pwd
+
+    used = {entry.pw_uid for entry in pwd.getpwall()}
+    return next(uid for uid in range(start, start + 1000) if uid not in used)
+
+
+class _User:
+    """Runs commands as an ordinary user: an unused uid without any privilege when we are root."""
+
+    def __init__(self, base: Path):
+        from autograder.grading import sandbox
+
+        self.uid = _unused_id() if os.geteuid() == 0 else os.getuid()
+        self.prefix = sandbox.as_user_prefix(self.uid, self.uid) if os.geteuid() == 0 else []
+        self.home = base / "home"
+        self.home.mkdir()
+        self.env = subprocess_env(HOME=str(self.home), USER="grader", LOGNAME="grader")
+
+    def own(self, base: Path) -> None:
+        if os.geteuid() != 0:
+            return
+        subprocess.run(["chown", "-R", "-h", f"{self.uid}:{self.uid}", str(base)], check=True)
+        os.chmod(base, 0o755)
+
+    def start(self, command: list[str], log: Path) -> subprocess.Popen:
+        return subprocess.Popen([*self.prefix, *command], stdout=open(log, "wb"), stderr=subprocess.STDOUT,
+                                env=self.env, cwd=str(log.parent), start_new_session=True)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
     process.wait()
-    done_before = grades.read_text().count("\n") - 1  # complete rows (a row cut short is not one)
-    assert 2 <= done_before < len(subset), "the run should have been killed half-way"
-    with open(grades, "a") as handle:  # and the crash cut a row in half
-        handle.write("s99_torn,01_images_as_arra")
-    time.sleep(1)
 
-    again = grade(course)
-    assert again.returncode == 0, again.stderr[-3000:]
-    graded_now = int(re.search(r"(\d+) to grade", again.stderr).group(1))
-    assert graded_now == len(subset) - done_before
 
-    expected = [",".join(["student_id", "assignment", "score", "max_score", "status", "tests", "details",
-                          "submission_hash"])]
-    full_file = (graded["course"] / "grades.csv").read_text().splitlines()
-    wanted = {case.student for case in subset}
-    expected += [line for line in full_file[1:] if line.split(",")[0] in wanted]
-    assert grades.read_text().splitlines() == expected
+def _wait_for_lines(path: Path, count: int, process: subprocess.Popen, seconds: float = 600) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
+        if path.exists() and len(path.read_text(errors="replace").splitlines()) >= count:
+            return
+        time.sleep(0.2)
+
+
+def _let_others_through(folder: Path) -> None:
+    """pytest makes its temporary folders private (0700); the user must pass through them."""
+    for parent in [folder, *folder.parents]:
+        if parent == Path(tempfile.gettempdir()) or parent == Path("/"):
+            return
+        mode = parent.stat().st_mode & 0o777
+        if mode & 0o001 == 0:
+            os.chmod(parent, mode | 0o011)
+
+
+def _grade_on_a_cluster(base: Path) -> dict:
+    processes = []
+    try:
+        user = _User(base)
+        course = make_course(base / "course", [case for case in EVERYTHING if case.student in CLUSTER_STUDENTS])
+        user.own(base)
+        if os.geteuid() == 0:
+            _let_others_through(base)
+        dask = str(BIN / "dask")
+        scheduler_file = base / "scheduler.json"
+        processes.append(user.start([dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                                     "--scheduler-file", str(scheduler_file)], base / "scheduler.log"))
+        workers = [user.start([dask, "worker", "--scheduler-file", str(scheduler_file), "--nthreads", "1",
+                               "--no-nanny", "--host", "127.0.0.1", "--no-dashboard", "--memory-limit", "0",
+                               "--name", f"w{number}"], base / f"worker{number}.log") for number in range(2)]
+        processes += workers
+        deadline = time.monotonic() + 180
+        while not scheduler_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert scheduler_file.exists(), (base / "scheduler.log").read_text()[-2000:]
+        address = json.loads(scheduler_file.read_text())["address"]
+        from distributed import Client
+
+        with Client(address, timeout="120s") as client:
+            client.wait_for_workers(2, timeout=180)
+
+        command = grade_command(course, "--scheduler", address)
+        del command[command.index("--workers"):command.index("--workers") + 2]
+        grades, journal = course / "grades.csv", course / "grading-journal.jsonl"
+
+        first = user.start(command, base / "first.log")  # killed after two rows: a crash, no clean-up
+        _wait_for_lines(grades, 3, first)
+        _stop(first)
+        rows_before = grades.read_text().count("\n") - 1
+        with open(grades, "a") as handle:  # and the crash cut a row in half
+            handle.write("s99_torn,01_images_as_arra")
+
+        journal_lines = len(journal.read_text(errors="replace").splitlines()) if journal.exists() else 0
+        second = user.start(command, base / "second.log")  # loses a worker half-way
+        _wait_for_lines(journal, journal_lines + 1, second)
+        worker_killed_mid_run = second.poll() is None
+        _stop(workers[0])
+        second.wait(timeout=900)
+        third = user.start(command, base / "third.log")  # nothing left to grade
+        third.wait(timeout=300)
+
+        grades_before = grades.read_bytes()  # one submission's job, graded alone: grades untouched
+        user.start(grade_command(course, "--force", "--student", "s04_wrong_formula", "--write-jobs",
+                                 str(base / "jobs")), base / "jobs.log").wait(timeout=300)
+        job = next((base / "jobs").glob("*.job"))
+        alone = user.start([str(BIN / "autograder"), "grade-one", str(job), "--output", str(base / "result.bin")],
+                           base / "alone.log")
+        alone.wait(timeout=600)
+        return {"course": str(course), "uid": user.uid, "rows_before": rows_before,
+                "worker_killed_mid_run": worker_killed_mid_run,
+                "runs": [(process.returncode, (base / f"{name}.log").read_text(errors="replace")[-5000:])
+                         for process, name in ((second, "second"), (third, "third"))],
+                "alone": (alone.returncode, (base / "alone.log").read_text(errors="replace")[-5000:]),
+                "result": str(base / "result.bin"), "grades_before": grades_before.hex()}
+    finally:
+        for process in processes:
+            _stop(process)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """The cluster runs, once per session (see run_once)."""
+    found = run_once(tmp_path_factory, "cluster", _grade_on_a_cluster)
+    return {**found, "course": Path(found["course"]), "result": Path(found["result"]),
+            "grades_before": bytes.fromhex(found["grades_before"])}
+
+
+def test_a_cluster_run_interrupted_twice_ends_with_the_local_runs_grades(graded, cluster):
+    (second, second_log), (third, third_log) = cluster["runs"]
+    assert second == 0, second_log[-3000:]
+    assert third == 0 and "0 to grade" in third_log, third_log[-3000:]
+    assert 2 <= cluster["rows_before"] < len(CLUSTER_STUDENTS), "the first run should have been killed half-way"
+    graded_again = int(re.search(r"(\d+) to grade", second_log).group(1))
+    assert graded_again == len(CLUSTER_STUDENTS) - cluster["rows_before"]
+    assert cluster["worker_killed_mid_run"]
+
+    local = (graded["course"] / "grades.csv").read_text().splitlines()
+    expected = local[:1] + [line for line in local[1:] if line.split(",")[0] in CLUSTER_STUDENTS]
+    assert (cluster["course"] / "grades.csv").read_text().splitlines() == expected
 
     from nbgrader.api import Gradebook
 
-    rows = read_rows(course)
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "cnn-course") as gb:
-        assert sorted(s.id for s in gb.students) == sorted(wanted)
-        for student, row in rows.items():
+    with Gradebook(f"sqlite:///{cluster['course'] / 'gradebook.db'}", "cnn-course") as gb:
+        assert sorted(s.id for s in gb.students) == sorted(CLUSTER_STUDENTS)
+        for student, row in read_rows(cluster["course"]).items():
             assert gb.find_submission(ASSIGNMENT, student).score == float(row["score"])
 
-    nothing = grade(course)  # everything is graded: a third run has nothing to do
-    assert nothing.returncode == 0 and "0 to grade" in nothing.stderr
-    assert grades.read_text().splitlines() == expected
+
+def test_one_job_graded_alone_gives_the_same_scores_and_leaves_the_grades_alone(cluster):
+    from autograder.grading import records
+
+    code, log = cluster["alone"]
+    assert code == 0, log[-3000:]
+    result = records.decode_result(cluster["result"].read_bytes())
+    row = read_rows(cluster["course"])["s04_wrong_formula"]
+    tests = [t for notebook in result.notebooks for t in notebook.tests]
+    assert ";".join(f"{t.grade_id}={t.score:g}/{t.max_score:g}" for t in tests) == row["tests"]
+    assert [t.grade_id for t in tests if t.mistake and t.mistake.startswith("red and blue weights swapped")] == \
+        [TEST_OF["to_grayscale"]]
+    assert (cluster["course"] / "grades.csv").read_bytes() == cluster["grades_before"]
+
+
+def test_an_ordinary_user_grades_and_owns_everything_the_runs_wrote(cluster):
+    uid = cluster["uid"]
+    owners = {}
+    for folder, dirs, files in os.walk(cluster["course"]):
+        for name in dirs + files:
+            path = os.path.join(folder, name)
+            if os.lstat(path).st_uid != uid:
+                owners[path] = os.lstat(path).st_uid
+    assert owners == {}
+    written = [cluster["course"] / name for name in ("grades.csv", "gradebook.db", "grading-journal.jsonl",
+                                                      "autograded", "feedback")]
+    assert all(path.exists() and path.lstat().st_uid == uid for path in written)
+    details = read_rows(cluster["course"])["h06_memory_split"]["details"]
+    assert f"more than {MEMORY_MB} MB together" in details, details  # the watchdog, without cgroups
 
 
 # --------------------------------------------------------------------------------------

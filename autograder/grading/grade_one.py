@@ -418,7 +418,8 @@ def main(argv: list[str] | None = None) -> int:
         for notebook in result.notebooks:
             for test in notebook.tests:
                 print(f"  {test.grade_id}: {test.score}/{test.max_score:g}"
-                      + (f"  {test.error}: {test.message}" if test.error else ""))
+                      + (f"  {test.error}: {test.message}" if test.error else "")
+                      + (f" (likely mistake: {test.mistake})" if test.mistake else ""))
         for note in result.notes:
             print(f"  note: {note}")
     return 0 if "grader_error" not in result.flags else 1
