@@ -122,7 +122,7 @@ def test_statuses_explain_what_was_restored(graded):
     assert "points were changed" in details["t02_silenced_tests"]
     assert "not valid JSON" in details["s10_invalid_json"]
     assert "not in the submission" in details["s11_missing_notebook"]
-    assert "not a regular file" in details["t11_linked_notebook"]
+    assert "is a link, not the notebook itself" in details["t11_linked_notebook"]
     assert f"more than {MEMORY_MB} MB" in details["s09_memory_bomb"]
     assert f"more than {MEMORY_MB} MB" in details["h06_memory_split"]
     assert "filled its disk space" in details["h07_disk_fill"]
@@ -288,7 +288,7 @@ def test_the_journal_has_every_test_of_every_submission(graded):
 # wrote must belong to the user.
 
 CLUSTER_STUDENTS = ["s01_solution", "s02_blank", "s03_partial", "s04_wrong_formula", "s10_invalid_json",
-                    "s13_deleted_cells", "h01_fork_bomb", "h06_memory_split", "h07_disk_fill"]
+                    "s13_deleted_cells", "h06_memory_split", "h07_disk_fill"]
 
 
 def _unused_id(start: int = 62000) -> int:
