@@ -90,7 +90,9 @@ def insert_after(notebook, grade_id: str | None, source: str):
         position = next(i for i, c in enumerate(notebook.cells) if c.cell_type == "code") + 1
     else:
         position = index_of(notebook, grade_id) + 1
-    notebook.cells.insert(position, nbformat.v4.new_code_cell(source))
+    cell = nbformat.v4.new_code_cell(source)
+    cell.id = f"inserted-{position}"  # not a random id: the same submission in every course built
+    notebook.cells.insert(position, cell)
     return notebook
 
 
@@ -639,7 +641,8 @@ def forged_metadata(_course):
 
 def _extra_cells(count: int):
     notebook = copy.deepcopy(S)
-    notebook.cells[1:1] = [nbformat.v4.new_code_cell(f"x{number} = {number}") for number in range(count)]
+    notebook.cells[1:1] = [nbformat.v4.new_code_cell(f"x{number} = {number}", id=f"extra-{number}")
+                           for number in range(count)]
     return notebook
 
 
