@@ -288,7 +288,7 @@ def test_the_journal_has_every_test_of_every_submission(graded):
 # wrote must belong to the user.
 
 CLUSTER_STUDENTS = ["s01_solution", "s02_blank", "s03_partial", "s04_wrong_formula", "s10_invalid_json",
-                    "s13_deleted_cells", "h07_disk_fill"]
+                    "s13_deleted_cells", "h06_memory_split", "h07_disk_fill"]
 
 
 def _unused_id(start: int = 62000) -> int:

@@ -22,6 +22,7 @@ the kernel protocol and the recorder writes them as the instructor.
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
 import pwd
 import secrets
@@ -41,6 +42,18 @@ from autograder.grading.records import Limits
 
 INSIDE_UID = 1000
 READY_TIMEOUT_S = 180.0
+
+
+# bubblewrap's --die-with-parent (PR_SET_PDEATHSIG) fires when the *thread* that started the
+# sandbox exits, not the process. Dask runs tasks on threads that come and go, and a sandbox
+# started from one of them died with it, taking a submission with it. So every sandbox is
+# started from this one thread, which lives as long as the process.
+_SPAWNER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-spawner")
+
+
+def _popen_from_a_lasting_thread(argv: list[str], **options) -> subprocess.Popen:
+    """subprocess.Popen(argv, **options), started from the process-lifetime spawner thread."""
+    return _SPAWNER.submit(subprocess.Popen, argv, **options).result()
 
 
 class SandboxError(RuntimeError):
@@ -299,8 +312,8 @@ class Sandbox:
             log = tempfile.NamedTemporaryFile(prefix="autograder-sandbox-", suffix=".log", delete=False)  # noqa: SIM115
             self.log_path = Path(log.name)
             try:
-                self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                                pass_fds=fds, close_fds=True)
+                self.process = _popen_from_a_lasting_thread(argv, stdin=subprocess.DEVNULL, stdout=log,
+                                                            stderr=log, pass_fds=fds, close_fds=True)
             finally:
                 log.close()
                 for fd in fds:
