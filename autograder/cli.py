@@ -77,6 +77,9 @@ def _passthrough(command: str, rest: list[str]) -> int:
     if command == "grade-one":
         from autograder.grading.grade_one import main as grade_one_main
         return int(grade_one_main(rest) or 0)
+    if command == "report":
+        from autograder.report import main as report_main
+        return int(report_main(rest) or 0)
     if command == "release":
         from autograder.release import main as release_main
         return int(release_main(rest) or 0)
@@ -86,7 +89,7 @@ def _passthrough(command: str, rest: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    if argv and argv[0] in ("bench", "grade", "grade-one", "site", "release"):
+    if argv and argv[0] in ("bench", "grade", "grade-one", "report", "site", "release"):
         return _passthrough(argv[0], argv[1:])
     parser = argparse.ArgumentParser(prog="autograder", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -104,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("bench", help="benchmarks: mnist, sudoku, grading", add_help=False)
     commands.add_parser("grade", help="grade a class of submissions", add_help=False)
     commands.add_parser("grade-one", help="grade one submission's job file", add_help=False)
+    commands.add_parser("report", help="class report: scores, pass rates, named mistakes", add_help=False)
     commands.add_parser("site", help="build the course website", add_help=False)
     commands.add_parser("release", help="build and check what a release publishes", add_help=False)
 

@@ -275,6 +275,31 @@ def test_the_journal_has_every_test_of_every_submission(graded):
     assert swapped[TEST_OF["dense_params"]]["mistake"] is None and swapped[TEST_OF["dense_params"]]["error"] is None
 
 
+def test_the_class_report_of_the_run_names_the_mistakes_the_kernels_reported(graded, tmp_path):
+    """Issue 17: the known mistake a failing check named reaches the journal from a real
+    kernel, and `autograder report` on this run agrees with grades.csv."""
+    import csv
+
+    from autograder.cli import main
+
+    lines = (graded["course"] / "grading-journal.jsonl").read_text(encoding="utf-8").splitlines()
+    entries = {entry["student"]: entry for entry in map(json.loads, lines)}
+    named = {t["grade_id"]: t["mistake_id"] for t in entries["s04_wrong_formula"]["notebooks"][0]["tests"]}
+    assert named == {"to_grayscale_test": "red-and-blue-weights-swapped", "resize_nearest_test": None,
+                     "dense_params_test": None}
+    assert all(t["mistake_id"] is None for t in entries["s01_solution"]["notebooks"][0]["tests"])
+    assert main(["report", ASSIGNMENT, "--course-dir", str(graded["course"]), "--out", str(tmp_path), "--names"]) == 0
+    with open(tmp_path / f"{ASSIGNMENT}.csv", newline="", encoding="utf-8") as handle:
+        reported = {row["learner"]: row for row in csv.DictReader(handle)}
+    assert {s: (float(r["score"]), r["status"]) for s, r in reported.items()} == \
+        {s: (float(r["score"]), r["status"]) for s, r in graded["rows"].items()}
+    with open(tmp_path / f"{ASSIGNMENT}-mistakes.csv", newline="", encoding="utf-8") as handle:
+        counts = {(row["function"], row["mistake"]): int(row["learners"]) for row in csv.DictReader(handle)}
+    swapped = sum(any(t["grade_id"] == "to_grayscale_test" and t["mistake_id"] == "red-and-blue-weights-swapped"
+                      for t in entry["notebooks"][0]["tests"]) for entry in entries.values() if entry["notebooks"])
+    assert counts[("to_grayscale", "red-and-blue-weights-swapped")] == swapped >= 1
+
+
 # --------------------------------------------------------------------------------------
 # On a Dask cluster, as an ordinary user, interrupted and restarted
 #

@@ -35,7 +35,7 @@ sys.modules.setdefault("rfc3987_syntax", None)  # jsonschema's optional IRI chec
 
 import nbformat  # noqa: E402
 
-from autograder.grading import records, sanitize  # noqa: E402
+from autograder.grading import mistakes, records, sanitize  # noqa: E402
 from autograder.grading.channel import KernelChannel  # noqa: E402
 from autograder.grading.codec import KernelDied  # noqa: E402
 from autograder.grading.kernel import KernelSession, OutputBudget  # noqa: E402
@@ -295,7 +295,8 @@ class Grader:
                 if score is not None:
                     score = min(max(float(score), 0.0), points[grade_id]) if score == score else 0.0
                 error, message, mistake = _failure(cell)
-                scores[grade_id] = TestResult(grade_id, score, points[grade_id], error, message, mistake)
+                scores[grade_id] = TestResult(grade_id, score, points[grade_id], error, message, mistake,
+                                              mistakes.mistake_id(mistake) if mistake else None)
             if is_solution(cell):
                 unchanged = meta.get("checksum") == compute_checksum(cell)
                 comments[grade_id] = "No response." if unchanged else None

@@ -101,6 +101,7 @@ class TestResult(msgspec.Struct, frozen=True):
     error: str | None = None             # exception class name when the test failed
     message: str = ""                    # the first line of its failure message
     mistake: str | None = None           # the known mistake the check named ("Likely mistake: ...")
+    mistake_id: str | None = None        # its stable identifier, what the class report counts (.mistakes)
 
 
 class NotebookResult(msgspec.Struct, frozen=True):
