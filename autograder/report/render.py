@@ -28,12 +28,16 @@ def learners_csv(report: AssignmentReport, path: Path) -> None:
         writer.writerow(header)
         for s in report.submissions:
             tests = [s.tests.get(c.grade_id) for c in report.cells]
-            mistakes = [";".join(dict.fromkeys(t.mistake_id for c in report.cells if c.function == f
-                                               for t in [s.tests.get(c.grade_id)] if t and t.mistake_id))
-                        for f in functions]
             writer.writerow([s.learner, _number(s.score), _number(s.max_score), f"{s.percent:.1f}", s.status,
                              f"{s.seconds_late / 3600:.2f}" if s.late else "0",
-                             *["" if t is None or t.score is None else _number(t.score) for t in tests], *mistakes])
+                             *["" if t is None or t.score is None else _number(t.score) for t in tests],
+                             *[";".join(_mistakes_named(report, s, f)) for f in functions]])
+
+
+def _mistakes_named(report: AssignmentReport, submission, function: str) -> list[str]:
+    """The identifiers of the mistakes ``submission``'s tests of ``function`` named, once each."""
+    tests = [submission.tests.get(c.grade_id) for c in report.cells if c.function == function]
+    return list(dict.fromkeys(t.mistake_id for t in tests if t is not None and t.mistake_id))
 
 
 def mistakes_csv(report: AssignmentReport, path: Path) -> None:
