@@ -191,7 +191,8 @@ def _make_course(root: Path):
     return course
 
 
-def _record(course, learners: list[Learner], messages: dict) -> list[dict]:
+def _record(course, learners: list[Learner], messages: dict, failure: Exception | None = None) -> list[dict]:
+    """Record each learner's result, or ``failure`` in its place (a grader error)."""
     from autograder.grading import gradebook, submissions
     from autograder.grading.grades_csv import GradesFile
     from autograder.grading.records import Limits
@@ -208,7 +209,7 @@ def _record(course, learners: list[Learner], messages: dict) -> list[dict]:
         submitted_at = DUE + dt.timedelta(hours=learner.hours_late or -24)
         (folder / "timestamp.txt").write_text(submitted_at.strftime("%Y-%m-%d %H:%M:%S.%f"))
         job = submissions.make_job(learner.student, spec, settings, Limits(), submissions.Collected())
-        rows.append(recorder.record(job, result_for(learner, spec, messages)))
+        rows.append(recorder.record(job, failure or result_for(learner, spec, messages)))
     return rows
 
 
@@ -374,6 +375,16 @@ def test_a_regrade_appends_to_the_journal_and_the_report_follows_without_losing_
     regraded = [fixed if learner.student == fixed.student else learner for learner in CLASS]
     assert Counter(after) == expected_mistakes(regraded)
     assert next(s for s in report.submissions if s.learner == "alan.turing").score == 5.0  # named with --names
+
+    # a re-grade that fails in the grader leaves that learner unscored: out of the pass rates, seen as a status
+    (row,) = _record(course, [Learner("tony.hoare", {})], messages, failure=RuntimeError("worker lost"))
+    assert row["status"] == "grader_error"
+    report = load_assignment(course, ASSIGNMENT, names=True)
+    assert report.status_counts()["grader_error"] == 1
+    assert [f.learners for f in report.functions()] == [len(CLASS) - 1] * 3
+    assert [total for _, _, total in report.cell_pass_rates()] == [len(CLASS) - 1] * 3
+    assert Counter({(m.function, m.id): m.learners for f in report.functions() for m in f.mistakes}) \
+        == expected_mistakes(regraded)
 
 
 def test_the_course_wide_view_lists_each_graded_assignment(reported):

@@ -124,11 +124,17 @@ class AssignmentReport:
     def status_counts(self) -> Counter:
         return Counter(flag for s in self.submissions for flag in (s.flags or {"ok"}))
 
+    def _scored(self, submission: Submission, grade_ids: list[str]) -> list[TestOutcome]:
+        """The submission's outcomes of these test cells that have a score (a grader error
+        or a cell waiting for manual grading has none yet, and counts neither way)."""
+        outcomes = [submission.tests.get(g) for g in grade_ids]
+        return [o for o in outcomes if o is not None and o.score is not None]
+
     def cell_pass_rates(self) -> list[tuple[TestCell, int, int]]:
-        """(cell, learners who got full marks, learners with a result for it)."""
+        """(cell, learners who got full marks, learners with a score for it)."""
         rates = []
         for cell in self.cells:
-            outcomes = [s.tests[cell.grade_id] for s in self.submissions if cell.grade_id in s.tests]
+            outcomes = [o for s in self.submissions for o in self._scored(s, [cell.grade_id])]
             rates.append((cell, sum(o.passed for o in outcomes), len(outcomes)))
         return rates
 
@@ -137,10 +143,11 @@ class AssignmentReport:
 
     def _function_summary(self, name: str) -> FunctionSummary:
         grade_ids = [c.grade_id for c in self.cells if c.function == name]
-        passed = unnamed = 0
+        passed = unnamed = scored = 0
         learners_of: dict[str, list[tuple[Submission, TestOutcome]]] = {}
         for submission in self.submissions:
-            outcomes = [submission.tests[g] for g in grade_ids if g in submission.tests]
+            outcomes = self._scored(submission, grade_ids)
+            scored += bool(outcomes)
             failed = [o for o in outcomes if not o.passed]
             if outcomes and not failed:
                 passed += 1
@@ -154,7 +161,7 @@ class AssignmentReport:
                 learners_of.setdefault(mistake, []).append((submission, outcome))
         mistakes = [_mistake_count(name, mistake, found) for mistake, found in learners_of.items()]
         mistakes.sort(key=lambda m: (-m.learners, m.id))
-        return FunctionSummary(name, grade_ids, passed, len(self.submissions), mistakes, unnamed)
+        return FunctionSummary(name, grade_ids, passed, scored, mistakes, unnamed)
 
     def score_summary(self) -> dict[str, float]:
         percents = [s.percent for s in self.submissions]
@@ -238,8 +245,10 @@ def _outcomes(submitted, entry: dict | None) -> dict[str, TestOutcome]:
                 continue
             test = recorded.get((notebook.name, grade.name), {})
             text = str(test.get("mistake") or "")
+            # nbgrader's Grade.score is 0 when there is no score at all: None here (unscored)
+            score = grade.manual_score if grade.manual_score is not None else grade.auto_score
             outcomes[grade.name] = TestOutcome(
-                grade.name, None if grade.score is None else float(grade.score), float(grade.max_score),
+                grade.name, None if score is None else float(score), float(grade.max_score),
                 test.get("error"), str(test.get("message") or ""),
                 test.get("mistake_id") or (mistake_id(text) if text else None), text)
     return outcomes
