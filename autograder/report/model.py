@@ -185,7 +185,7 @@ def _mistake_count(function: str, mistake: str, found: list[tuple[Submission, Te
 
 def anonymous_labels(course_id: str, students: list[str]) -> dict[str, str]:
     """'learner 01', 'learner 02', ... in an order that hides the ids (a hash of course and
-    id), the same in every report of the course."""
+    id); given every student of the course, a learner has the same label in every report."""
     ordered = sorted(students, key=lambda s: hashlib.sha256(f"{course_id}\0{s}".encode()).hexdigest())
     width = max(2, len(str(len(ordered))))
     return {student: f"learner {number:0{width}d}" for number, student in enumerate(ordered, 1)}
@@ -268,8 +268,9 @@ def load_assignment(course, assignment: str, journal: Path | None = None, names:
             raise ValueError(f"the gradebook has no assignment {assignment!r}: grade it first") from None
         cells = _test_cells(gb, assignment)
         submitted = list(record.submissions)
+        # labels drawn over every student of the gradebook: a learner has one label in all reports
         labels = ({s.student_id: s.student_id for s in submitted} if names
-                  else anonymous_labels(course.course_id, [s.student_id for s in submitted]))
+                  else anonymous_labels(course.course_id, [student.id for student in gb.students]))
         submissions = []
         for sub in submitted:
             entry = entries.get(sub.student_id)
