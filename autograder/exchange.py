@@ -13,9 +13,10 @@ Two consequences, shown by tests/test_exchange_loop.py:
   copied into ``submitted/`` and graded, and gets it back in the feedback.
 
 :class:`SafeCollect` is nbgrader's collect with both closed: a folder counts only for
-the account that owns it, and files are copied without following any link (links, pipes
-and other special files are left out, with a warning). Enable it in an nbgrader config
-(deploy/jupyterhub/jupyter/common/nbgrader_config.py does)::
+the account that owns it, and it is read the way ``autograder grade`` reads
+``submitted/`` (autograder.grading.submissions: no link followed; links, hard links and
+special files left out and counted in a warning; its limits on files and sizes). Enable
+it in an nbgrader config (deploy/jupyterhub/jupyter/common/nbgrader_config.py does)::
 
     c.ExchangeFactory.collect = "autograder.exchange.SafeCollect"
 
@@ -26,14 +27,10 @@ from __future__ import annotations
 
 import os
 import pwd
-import stat
 
 from nbgrader.exchange.default import ExchangeCollect
-from nbgrader.utils import ignore_patterns
 
-_FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-_FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
-_CHUNK = 1 << 20
+from autograder.grading import submissions
 
 
 def owner_name(path: str) -> str:
@@ -64,57 +61,20 @@ class SafeCollect(ExchangeCollect):
         self.src_records = [r for r in self.src_records if not r["username"].startswith(self._IMPOSTOR)]
 
     def do_copy(self, src, dest, log=None):
-        """Copy the submission folder ``src`` to ``dest`` without following links.
-
-        Like nbgrader's copy, it leaves out what ``CourseDirectory.ignore``/``include`` and
-        ``max_file_size`` exclude and refuses a folder above ``max_dir_size``."""
-        skip = ignore_patterns(exclude=self.coursedir.ignore, include=self.coursedir.include,
-                               max_file_size=self.coursedir.max_file_size, log=self.log)
-        budget = [1000 * self.coursedir.max_dir_size]
-        top = os.open(src, _FOLDER)  # refuses a link in place of the folder
-        try:
-            self._copy_folder(top, src, dest, skip, budget)
-        finally:
-            os.close(top)
-
-    def _copy_folder(self, folder: int, shown: str, dest: str, skip, budget: list[int]) -> None:
+        """Copy the submission folder ``src`` to ``dest`` as the grader reads a submission
+        (``CourseDirectory.ignore`` patterns left out too); a link in place of the folder
+        itself is an error."""
+        inbound, name = os.path.split(os.path.normpath(src))
+        found = submissions.collect(os.path.dirname(inbound), os.path.basename(inbound), name, [],
+                                    list(self.coursedir.ignore))
+        if found.folder_problem:
+            raise OSError(f"{src}: {found.folder_problem}")
+        for note in found.notes:
+            self.log.warning("Collecting %s: %s", src, note)
         os.makedirs(dest, exist_ok=True)
-        with os.scandir(folder) as listing:
-            entries = sorted(listing, key=lambda entry: entry.name)
-        names = [entry.name for entry in entries]
-        skipped = set(skip(shown, names))
-        for entry in entries:
-            if entry.name in skipped:
-                continue
-            where = os.path.join(shown, entry.name)
-            if entry.is_symlink():
-                self.log.warning("Not collecting %s: a link", where)
-            elif entry.is_dir(follow_symlinks=False):
-                child = os.open(entry.name, _FOLDER, dir_fd=folder)
-                try:
-                    self._copy_folder(child, where, os.path.join(dest, entry.name), skip, budget)
-                finally:
-                    os.close(child)
-            else:
-                self._copy_file(folder, entry.name, where, os.path.join(dest, entry.name), budget)
-
-    def _copy_file(self, folder: int, name: str, shown: str, dest: str, budget: list[int]) -> None:
-        try:
-            source = os.open(name, _FILE, dir_fd=folder)
-        except OSError as error:
-            self.log.warning("Not collecting %s: %s", shown, error.strerror)
-            return
-        try:
-            info = os.fstat(source)
-            if not stat.S_ISREG(info.st_mode):
-                self.log.warning("Not collecting %s: not a regular file", shown)
-                return
-            budget[0] -= info.st_size
-            if budget[0] < 0:
-                raise RuntimeError(f"Directory size is too big: {shown}")
-            with open(dest, "wb") as target:
-                while chunk := os.read(source, _CHUNK):
-                    target.write(chunk)
-            os.chmod(dest, 0o644)
-        finally:
-            os.close(source)
+        for relative, data in found.files:
+            target = os.path.join(dest, relative)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with open(target, "wb") as handle:
+                handle.write(data)
+            os.chmod(target, 0o644)

@@ -505,7 +505,7 @@ def test_release_to_feedback_with_real_accounts(classroom: ClassRoom, tmp_path):
         collected = room.nbgrader(instructor, "collect", ASSIGNMENT, cwd=room.course)
     log = collected.stdout + collected.stderr
     assert f"claims to be by {room.right.name} but was made by {hostile.name}" in log, log
-    assert "stolen_solution.ipynb: a link" in log and "gradebook_copy.sqlite: a link" in log, log
+    assert "not copied for grading: links (2)" in log, log  # stolen_solution.ipynb, gradebook_copy.sqlite
     for learner in room.learners:
         folder = room.course / "submitted" / learner.name / ASSIGNMENT
         assert_owned(folder / NOTEBOOK, instructor)
@@ -596,6 +596,7 @@ def _safe_collect(ignore=(".ipynb_checkpoints", "*.db")):
 
 
 def test_safe_collect_copies_files_but_no_links_or_special_files(tmp_path, caplog):
+    """SafeCollect reads the folder as `autograder grade` reads a submission."""
     secret = tmp_path / "instructor" / "solution.ipynb"
     secret.parent.mkdir()
     secret.write_text("the answers")
@@ -607,6 +608,7 @@ def test_safe_collect_copies_files_but_no_links_or_special_files(tmp_path, caplo
     (submission / "stolen.ipynb").symlink_to(secret)
     (submission / "data" / "elsewhere").symlink_to(secret.parent, target_is_directory=True)
     os.mkfifo(submission / "pipe.ipynb")
+    os.link(secret, submission / "hard.ipynb")
     destination = tmp_path / "submitted" / "ada" / "01"
     with caplog.at_level(logging.WARNING, logger="safe-collect-test"):
         _safe_collect().do_copy(str(submission), str(destination))
@@ -614,8 +616,9 @@ def test_safe_collect_copies_files_but_no_links_or_special_files(tmp_path, caplo
     assert copied == ["01_images_as_arrays.ipynb", "data", "data/notes.txt"]
     assert not any(path.is_symlink() for path in destination.rglob("*"))
     warnings = caplog.text
-    assert "stolen.ipynb: a link" in warnings and "elsewhere: a link" in warnings
-    assert "pipe.ipynb: not a regular file" in warnings
+    assert "links (2)" in warnings  # stolen.ipynb, data/elsewhere
+    assert "files that are not a regular file" in warnings  # pipe.ipynb
+    assert "files that are a hard link to another file" in warnings  # hard.ipynb
 
 
 def test_safe_collect_refuses_a_link_in_place_of_the_submission(tmp_path):
