@@ -53,8 +53,9 @@ def _is_test_cell(cell: nbformat.NotebookNode) -> bool:
     return bool(meta.get("grade")) and not meta.get("solution")
 
 
-def _strip_magics(source: str) -> str:
-    """IPython lines (%magic, !shell) are not Python: blank them, keeping line numbers."""
+def strip_magics(source: str) -> str:
+    """IPython lines (%magic, !shell) are not Python: blank them, keeping line numbers
+    (the one stripper: the loader here and grading's trusted test cells use it)."""
     lines = []
     for line in source.splitlines():
         stripped = line.lstrip()
@@ -94,7 +95,7 @@ def _statements(notebook: nbformat.NotebookNode) -> list[ast.stmt]:
         if cell.cell_type != "code" or _is_test_cell(cell):
             continue
         try:
-            tree = ast.parse(_strip_magics(cell.source))
+            tree = ast.parse(strip_magics(cell.source))
         except SyntaxError:
             continue  # a broken cell defines nothing; a missing function is reported below
         statements.extend(tree.body)

@@ -25,7 +25,7 @@ import nbformat
 from autograder import paths
 from autograder.grading.feedback_html import strip_hidden_tests
 from autograder.grading.records import AssignmentSpec, CellSpec, NotebookSpec, Result, Settings
-from autograder.grading.sanitize import strip_magics
+from autograder.notebook import strip_magics
 
 
 class CourseError(RuntimeError):

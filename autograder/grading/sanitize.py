@@ -59,11 +59,6 @@ def read_notebook_bytes(name: str, raw: bytes, max_bytes: int = MAX_NOTEBOOK_BYT
     return Loaded(notebook)
 
 
-def strip_magics(source: str) -> str:
-    """The cell's source without IPython magic and shell lines (for running it as plain Python)."""
-    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
-
-
 def _text(value) -> str:
     if isinstance(value, list):
         return "".join(str(v) for v in value)

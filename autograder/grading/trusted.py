@@ -33,7 +33,7 @@ from autograder.grading.channel import KernelChannel
 from autograder.grading.codec import GradingError
 from autograder.grading.proxy import MISSING
 from autograder.grading.records import CellSpec
-from autograder.grading.sanitize import strip_magics
+from autograder.notebook import strip_magics
 
 _BUILTIN_NAMES = set(dir(builtins))
 
