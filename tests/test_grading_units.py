@@ -307,3 +307,13 @@ def test_the_sandbox_of_a_root_grader_runs_without_privilege():
     prefix = sandbox.as_user_prefix(65534, 65534)
     assert prefix[prefix.index("setpriv"):] == ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
                                                  "--inh-caps=-all", "--bounding-set=-all", "--"]
+
+
+def test_a_python_environment_under_tmp_is_refused_with_the_reason(monkeypatch):
+    from autograder.grading import sandbox
+
+    monkeypatch.setattr(sandbox.shutil, "which", lambda name: "/usr/bin/bwrap")
+    monkeypatch.setattr(sandbox, "_python_prefixes", lambda: ["/tmp/class/.venv", "/usr"])
+    assert "/tmp/class/.venv) is under /tmp" in sandbox.bwrap_available()
+    monkeypatch.setattr(sandbox, "_python_prefixes", lambda: ["/srv/class/.venv", "/usr"])
+    assert sandbox.bwrap_available() is None or "Linux" in sandbox.bwrap_available()

@@ -271,6 +271,10 @@ def bwrap_available() -> str | None:
         return "sandboxes need Linux"
     if shutil.which("bwrap") is None:
         return "bubblewrap is not installed (Debian/Ubuntu: apt install bubblewrap)"
+    under_tmp = [p for p in _python_prefixes() if p == "/tmp" or p.startswith("/tmp/")]
+    if under_tmp:
+        return (f"the grader's Python environment ({under_tmp[0]}) is under /tmp, which every sandbox "
+                f"replaces with its own empty /tmp: install it in another folder")
     return None
 
 
