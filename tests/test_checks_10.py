@@ -226,7 +226,7 @@ def rf_product(layers):
     (rf_reversed, "reverse order"),
     (rf_returns_jump, "that is the jump"),
     (rf_returns_pair, "expected one number"),
-    (rf_reverses_in_place, "changed the list it was given"),
+    (rf_reverses_in_place, r"changed its first argument \(a list\) in place"),
     (rf_no_validation, "expected it to raise ValueError"),
     (rf_product, "window sizes were multiplied"),
     (not_written, "not written yet"),

@@ -309,9 +309,11 @@ KIND_RUNS = [pytest.param(name, seed, id=f"{name}-seed{seed}")
 def test_hidden_runs_draw_the_same_kinds_of_input_as_the_public_run(name, seed):
     variant = VARIANTS[name][0]
     public, hidden = calls_under(name, variant, 0), calls_under(name, variant, seed)
-    assert len(public) == len(hidden), f"check.{name}: {len(public)} calls with seed 0, {len(hidden)} with seed {seed}"
-    for number, (a, b) in enumerate(zip(public, hidden)):
-        assert a == b, f"check.{name}, call {number + 1}: seed 0 passes {a}, seed {seed} passes {b}"
+    # How many calls a seed makes may follow the data it draws (a photo's 81 cells, a
+    # puzzle's givens); what must not change is which kinds of input the candidate gets.
+    only_public, only_hidden = sorted(set(public) - set(hidden), key=repr), sorted(set(hidden) - set(public), key=repr)
+    assert not only_public, f"check.{name}: seed 0 passes {only_public[0]}, which seed {seed} never does"
+    assert not only_hidden, f"check.{name}: seed {seed} passes {only_hidden[0]}, which seed 0 never does"
 
 
 # ---------------------------------------------------------------------------------------

@@ -62,9 +62,9 @@ def _files(folder: Path) -> list[str]:
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_course_notebook_is_a_fresh_generation(assignment, tmp_path):
-    fresh = _course_copy(tmp_path, assignment) / "course" / assignment
+def _assert_fresh_generation(root: Path, assignment: str) -> None:
+    """course/<assignment> is exactly what nbgrader generates from solutions/ now."""
+    fresh = root / "course" / assignment
     committed = ROOT / "course" / assignment
     assert _files(fresh) == _files(committed), "course/ holds other files than nbgrader generates"
     for name in _files(fresh):
@@ -116,8 +116,9 @@ def _autograde(root: Path, assignment: str, students: dict[str, Path]) -> dict[s
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_autograde_gives_solution_full_marks_and_blank_zero(assignment, tmp_path):
-    root = _course_copy(tmp_path, assignment)
+def test_course_is_fresh_and_autograde_gives_solution_full_marks_and_blank_zero(assignment, tmp_path):
+    root = _course_copy(tmp_path, assignment)  # nbgrader generates the course once, for both
+    _assert_fresh_generation(root, assignment)
     scores = _autograde(root, assignment, {
         "ci_solution": ROOT / "solutions" / assignment / f"{assignment}.ipynb",
         "ci_blank": ROOT / "course" / assignment / f"{assignment}.ipynb",

@@ -297,7 +297,7 @@ del alexnet  # 62 million random numbers: free them before the next model
 vgg16 = keras.applications.VGG16(weights=None)
 summarize("VGG16", 2014, vgg16, layer_table(vgg16))
 del vgg16
-gc.collect()
+_ = gc.collect()  # frees the network before the next one is built
 
 # %% [markdown]
 # Thirteen 3×3 layers and five poolings reach a 212×212 receptive field on a 224×224 input,
@@ -550,7 +550,7 @@ print(f"ResNet50 by your formula: {total:,}; Keras: {resnet50.count_params():,};
 print(f"a basic block of two 3×3 convolutions at 256 channels would have "
       f"{2 * (9 * 256 * 256 + 256):,} parameters; the bottleneck has {bottleneck_params(256, 64, 256):,}")
 del resnet50
-gc.collect()
+_ = gc.collect()  # frees the network before the next one is built
 
 # %% [markdown]
 # ### Why the shortcut helps gradients
