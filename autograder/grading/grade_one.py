@@ -400,11 +400,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="autograder grade-one", description=__doc__.split("\n\n")[0])
     parser.add_argument("job", help="a job file (MessagePack; `autograder grade --write-jobs DIR` writes them)")
     parser.add_argument("--output", help="write the result here (MessagePack) instead of a summary on stdout")
-    parser.add_argument("--sandbox", choices=["bwrap", "podman"], default="bwrap")
     args = parser.parse_args(argv)
     with open(args.job, "rb") as handle:
         job = records.decode_job(handle.read())
-    sandbox = Sandbox(SandboxConfig(backend=args.sandbox, preload=tuple(job.assignment.preload)))
+    sandbox = Sandbox(SandboxConfig(preload=tuple(job.assignment.preload)))
     try:
         result = grade_one(job, sandbox)
     finally:

@@ -49,8 +49,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help=f"processes and threads a submission may have (default {Limits().tasks})")
     parser.add_argument("--disk-mb", type=int, default=Limits().disk_mb,
                         help=f"size of a submission's private writable folder (default {Limits().disk_mb})")
-    parser.add_argument("--sandbox", choices=["bwrap", "podman"], default="bwrap",
-                        help="the sandbox: bubblewrap (default) or a rootless podman container")
     parser.add_argument("--student", action="append", default=None, help="grade only this student (repeatable)")
     parser.add_argument("--force", action="store_true", help="regrade submissions that already have a row")
     parser.add_argument("--grades", default=None, help="the grades file (default: COURSE/grades.csv)")
@@ -124,7 +122,7 @@ class Run:
 
         from autograder.grading import scheduler
 
-        config = sandbox.SandboxConfig(backend=self.args.sandbox, preload=tuple(self.spec.preload))
+        config = sandbox.SandboxConfig(preload=tuple(self.spec.preload))
         bar = tqdm(total=len(jobs), desc=f"grading {self.assignment}", unit="submission",
                    disable=self.args.no_progress, file=sys.stderr, dynamic_ncols=True)
         try:

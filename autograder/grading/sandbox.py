@@ -1,20 +1,18 @@
-"""A grading worker's sandbox: bubblewrap (or podman) running the kernel template.
+"""A grading worker's sandbox: bubblewrap running the kernel template.
 
 One :class:`Sandbox` per grading worker process. It starts
 :mod:`autograder.grading.zygote` inside a sandbox made by a standard tool and asks it for
-one kernel per submission (see that module for what each kernel gets of its own):
+one kernel per submission (see that module for what each kernel gets of its own).
 
-* **bubblewrap** (default, Debian package ``bubblewrap``): new user, PID, network, IPC,
-  UTS and cgroup namespaces; a root file system that is an empty tmpfs holding, read-only,
-  only ``/usr`` (without ``/usr/local``), the Python installation, the virtual
-  environment, the course package and its data, and three generated files in ``/etc``;
-  a size-limited ``/tmp``; a minimal ``/dev``; a new session; killed with its parent.
-  Without root: bubblewrap uses unprivileged user namespaces. Run as root, the sandbox is
-  started as an unprivileged user (``nobody`` by default), so no process of a
-  submission ever has root's user id. Every folder is bound from a descriptor the
-  grader opened, so the sandbox user needs no access to the paths leading to them.
-* **podman** (``--sandbox podman``): the same template in a rootless container of the
-  image built from ``grading/Containerfile``, without network; see docs/grading.md.
+The sandbox is made by **bubblewrap** (Debian package ``bubblewrap``): new user, PID,
+network, IPC, UTS and cgroup namespaces; a root file system that is an empty tmpfs
+holding, read-only, only ``/usr`` (without ``/usr/local``), the Python installation, the
+virtual environment, the course package and its data, and three generated files in
+``/etc``; a size-limited ``/tmp``; a minimal ``/dev``; a new session; killed with its
+parent. Without root, bubblewrap uses unprivileged user namespaces. Run as root, the
+sandbox is started as an unprivileged user (``nobody`` by default), so no process of a
+submission ever has root's user id. Every folder is bound from a descriptor the grader
+opened, so the sandbox user needs no access to the paths leading to them.
 
 Nothing the sandbox runs writes to the course: the grader receives the outputs through
 the kernel protocol and the recorder writes them as the instructor.
@@ -63,9 +61,7 @@ class SandboxError(RuntimeError):
 @dataclass(frozen=True)
 class SandboxConfig:
     """What a worker's sandbox is made of."""
-    backend: str = "bwrap"                 # "bwrap" or "podman"
     preload: tuple[str, ...] = ()          # modules the template imports besides the kernel's own
-    image: str = "cnn-course-grader"       # podman only
     user: str = "nobody"                   # whom the sandbox runs as when the grader is root
     cgroups: bool = True                   # use cgroups when available (else the template's watchdog)
 
@@ -233,23 +229,6 @@ def as_user_prefix(uid: int, gid: int) -> list[str]:
                      "--bounding-set=-all", "--"]
 
 
-def podman_command(control_fd: int, config: SandboxConfig) -> tuple[list[str], list[int]]:
-    """The rootless podman command line (the image holds the same environment; see docs/grading.md).
-
-    The template needs to create nested namespaces and mount a /proc of its own, which
-    podman's default seccomp profile and /proc masks forbid: they are relaxed for this
-    container, whose own user namespace keeps it unprivileged on the host.
-    """
-    argv = ["podman", "run", "--rm", "-i", "--network", "none", "--userns", "keep-id", "--read-only",
-            "--tmpfs", "/tmp:rw,size=256m,mode=1777", "--security-opt", "seccomp=unconfined",
-            "--security-opt", "unmask=/proc/*", "--security-opt", "label=disable", "--pids-limit", "4096",
-            "--preserve-fds", str(control_fd - 2), "--env", "AUTOGRADER_SANDBOX=podman"]
-    for key, value in _environment().items():
-        argv += ["--env", f"{key}={value}"]
-    argv += [config.image, "python", "-I", "-m", "autograder.grading.zygote", "--fd", "3"]
-    return argv, []
-
-
 # --------------------------------------------------------------------------------------
 # The grader's side
 
@@ -299,20 +278,14 @@ class Sandbox:
             if self.alive():
                 return
             self.close()
-            if self.config.backend == "bwrap" and (problem := bwrap_available()):
+            if problem := bwrap_available():
                 raise SandboxError(problem)
             ours, theirs = socket.socketpair()
             user = _sandbox_user(self.config)
-            if self.config.backend == "podman":
-                if theirs.fileno() != 3:
-                    os.dup2(theirs.fileno(), 3, inheritable=True)
-                argv, fds = podman_command(3, self.config)
-                fds.append(3)
-            else:
-                argv, fds = bwrap_command(theirs.fileno(), pwd.getpwuid(user[0]).pw_name if user else "student")
-                fds.append(theirs.fileno())
-                if user is not None:
-                    argv = as_user_prefix(*user) + argv
+            argv, fds = bwrap_command(theirs.fileno(), pwd.getpwuid(user[0]).pw_name if user else "student")
+            fds.append(theirs.fileno())
+            if user is not None:
+                argv = as_user_prefix(*user) + argv
             log = tempfile.NamedTemporaryFile(prefix="autograder-sandbox-", suffix=".log", delete=False)  # noqa: SIM115
             self.log_path = Path(log.name)
             try:

@@ -1,6 +1,6 @@
 """The template process that runs inside a worker's sandbox and forks one kernel per submission.
 
-:mod:`autograder.grading.sandbox` starts this module with bubblewrap (or podman) once per
+:mod:`autograder.grading.sandbox` starts this module with bubblewrap once per
 grading worker: ``python -m autograder.grading.zygote`` with file descriptor 3 connected
 to the grader. It imports everything a kernel needs (IPython, ipykernel, numpy,
 matplotlib, the course package and the modules the assignment imports) once, then for
