@@ -8,7 +8,6 @@ into a clean virtual environment, it must run one check of every assignment.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -170,17 +169,17 @@ def learner_venv(artifacts) -> Path:
 @pytest.mark.parametrize("platform", sorted(learner_env.PLATFORMS))
 @pytest.mark.parametrize("python", learner_env.PYTHONS)
 def test_requirements_resolve_on_every_learner_platform(platform, python):
-    """pip found wheels for every requirement there, TensorFlow included (not tensorflow-cpu,
-    which has no macOS wheel and would install over Colab's TensorFlow)."""
-    report = learner_env.report_path(platform, python)
-    assert report.exists(), "`make test-tools` resolves the requirements for every platform"
-    wheel = learner_env.installed_tensorflow(report)
+    """Every requirement has a wheel there, TensorFlow included (not tensorflow-cpu, which
+    has no macOS wheel and would install over Colab's TensorFlow)."""
+    lock = learner_env.report_path(platform, python)
+    assert lock.exists(), "`make test-tools` resolves the requirements for every platform"
+    wheels = learner_env.locked_wheels(lock)
     tag = {"linux-x86_64": "x86_64", "linux-aarch64": "aarch64", "macos-arm64": "macosx",
            "windows-x86_64": "win_amd64"}[platform]
-    assert wheel and tag in wheel and f"cp{python.replace('.', '')}" in wheel, wheel
-    names = {item["metadata"]["name"] for item in json.loads(report.read_text())["install"]}
-    assert {"keras", "numpy", "scikit-image", "opencv-python-headless"} <= names
-    assert "tensorflow-cpu" not in names
+    tensorflow = wheels.get("tensorflow", "")
+    assert tag in tensorflow and f"cp{python.replace('.', '')}" in tensorflow, tensorflow
+    assert {"keras", "numpy", "scikit-image", "opencv-python-headless"} <= set(wheels)
+    assert "tensorflow-cpu" not in wheels
 
 
 def test_installed_wheel_is_not_the_source_tree(learner_venv, tmp_path):

@@ -1,8 +1,8 @@
 """Installing packages into the test environments (the learner's clean venv, the Colab
 runtime): with uv when the project's venv has it (`make setup` puts it there; several times
 faster than pip on a cold cache), else with pip. What gets installed is the same wheels
-either way; pip itself stays the tool of the resolution reports and of Colab's set-up cell,
-because that is what learners run."""
+either way; pip itself stays the tool of Colab's set-up cell, because that is what learners
+run there."""
 
 from __future__ import annotations
 

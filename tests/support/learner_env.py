@@ -6,34 +6,37 @@
   way a learner installs it on their own machine (``wheel[lab]``: not editable, with
   JupyterLab, dependencies from the package index). The
   tests put a freshly built wheel into it again, offline, before they use it.
-- ``.venv-learner/resolutions/``: pip's resolution of the wheel's requirements for the
+- ``.venv-learner/resolutions/``: the resolution of the wheel's requirements for the
   platforms learners use (Linux x86-64 and aarch64, macOS on Apple silicon, Windows),
-  for Python 3.11 and 3.13, as pip's JSON install reports: proof that the TensorFlow
-  requirement, and every other, has wheels there.
+  for Python 3.11 and 3.13, as standard lock files (PEP 751 ``pylock.toml``, written by
+  ``uv pip compile``: it reads only the metadata of each candidate wheel, where pip's
+  ``--dry-run --report`` downloaded whole TensorFlow wheels and took minutes on a cold
+  cache): proof that the TensorFlow requirement, and every other, has wheels there.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
 import subprocess
 import sys
+import tomllib
 import venv
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from installer import install, pip_environment
+from installer import install, pip_environment, uv_executable
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 VENV = ROOT / ".venv-learner"
 PYTHONS = ("3.11", "3.13")
+# uv's name of each platform (``uv pip compile --python-platform``)
 PLATFORMS = {
-    "linux-x86_64": [f"manylinux_{glibc}_x86_64" for glibc in ("2_17", "2_24", "2_27", "2_28")] + ["manylinux2014_x86_64"],
-    "linux-aarch64": [f"manylinux_{glibc}_aarch64" for glibc in ("2_17", "2_24", "2_27", "2_28")] + ["manylinux2014_aarch64"],
-    "macos-arm64": ["macosx_14_0_arm64"],
-    "windows-x86_64": ["win_amd64"],
+    "linux-x86_64": "x86_64-manylinux_2_28",
+    "linux-aarch64": "aarch64-manylinux_2_28",
+    "macos-arm64": "aarch64-apple-darwin",
+    "windows-x86_64": "x86_64-pc-windows-msvc",
 }
 
 
@@ -52,11 +55,11 @@ def build_wheel(out: Path) -> Path:
 
 
 def report_path(platform: str, python: str, folder: Path = VENV) -> Path:
-    return folder / "resolutions" / f"{platform}-py{python}.json"
+    return folder / "resolutions" / f"pylock.{platform}-py{python.replace('.', '')}.toml"  # the standard's name
 
 
 def resolve(wheel: Path, folder: Path = VENV) -> None:
-    """pip's install report for ``wheel`` on every platform and Python of the course (run
+    """The lock of ``wheel``'s requirements on every platform and Python of the course (run
     side by side: each one mostly waits on the package index)."""
     jobs = [(platform, python) for platform in PLATFORMS for python in PYTHONS]
     with ThreadPoolExecutor(max_workers=4) as pool:
@@ -66,13 +69,11 @@ def resolve(wheel: Path, folder: Path = VENV) -> None:
 def _resolve_one(wheel: Path, folder: Path, platform: str, python: str) -> None:
     target = report_path(platform, python, folder)
     target.parent.mkdir(parents=True, exist_ok=True)
-    scratch = folder / "resolutions" / f"scratch-{platform}-{python}"
-    platforms = [option for tag in PLATFORMS[platform] for option in ("--platform", tag)]
-    subprocess.run([str(python_of(folder)), "-m", "pip", "install", "--quiet", "--dry-run", "--ignore-installed",
-                    "--only-binary=:all:", *platforms, "--python-version", python, "--implementation", "cp",
-                    "--target", str(scratch), "--report", str(target), str(wheel)],
-                   check=True, env=pip_environment())
-    shutil.rmtree(scratch, ignore_errors=True)
+    requirement = target.parent / f"{platform}-py{python}.in"
+    requirement.write_text(f"cnn-course-autograder @ {wheel.resolve().as_uri()}\n")
+    subprocess.run([uv_executable() or "uv", "pip", "compile", "--quiet", "--python-platform", PLATFORMS[platform],
+                    "--python-version", python, "--only-binary", ":all:", "--format", "pylock.toml",
+                    "-o", str(target), str(requirement)], check=True, env=pip_environment())
 
 
 def _fingerprint() -> str:
@@ -97,12 +98,16 @@ def build(folder: Path = VENV) -> Path:
     return folder
 
 
-def installed_tensorflow(report: Path) -> str | None:
-    """The TensorFlow wheel a resolution report picked, or None."""
-    for item in json.loads(report.read_text())["install"]:
-        if item["metadata"]["name"] == "tensorflow":
-            return item["download_info"]["url"].rsplit("/", 1)[1]
-    return None
+def locked_wheels(lock: Path) -> dict[str, str]:
+    """{package name: the file name of the wheel a lock picked} (or its URL when it is no wheel)."""
+    packages = tomllib.loads(lock.read_text())["packages"]
+    return {package["name"]: _file_name(package) for package in packages}
+
+
+def _file_name(package: dict) -> str:
+    wheels = package.get("wheels") or []
+    url = wheels[0].get("url", wheels[0].get("name", "")) if wheels else str(package.get("archive", ""))
+    return url.rsplit("/", 1)[-1]
 
 
 if __name__ == "__main__":
