@@ -34,14 +34,14 @@ lab-solutions: setup
 # What only the tests need: Debian packages (a browser, the grading sandbox, Node.js;
 # installed with apt as root or through sudo), a learner's clean install of the wheel, the
 # rebuilt Colab runtime (a Python 3.13 venv) and JupyterHub's proxy.
-# The environments are built side by side (each mostly waits on downloads); JupyterHub's
-# proxy comes from the npm registry (pinned by tests/support/jupyterhub_proxy/package-lock.json).
+# Everything is built side by side (each mostly waits on downloads): the Debian packages,
+# then JupyterHub's proxy with their npm (pinned by tests/support/jupyterhub_proxy/package-lock.json);
+# meanwhile the learner's environment and the Colab runtime.
 test-tools: setup
-	tests/support/system-packages.sh
+	{ tests/support/system-packages.sh && $(BIN)/python tests/support/jupyterhub_proxy.py build; } & system=$$!; \
 	$(BIN)/python tests/support/learner_env.py build & learner=$$!; \
-	$(BIN)/python tests/support/jupyterhub_proxy.py build & proxy=$$!; \
 	$(BIN)/python tests/support/colab_runtime.py build; colab=$$?; \
-	wait $$learner && wait $$proxy && test $$colab -eq 0
+	wait $$system && wait $$learner && test $$colab -eq 0
 
 test: test-tools
 	PATH="$(CURDIR)/$(BIN):$$PATH" COURSE_OFFLINE=$${COURSE_OFFLINE:-1} $(BIN)/python -m pytest -n $(JOBS) --dist loadgroup --durations=20

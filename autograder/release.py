@@ -59,7 +59,6 @@ def build(out: Path, root: Path | None = None) -> Artifacts:
 def build_learner_copy(target: Path, root: Path | None = None) -> Path:
     """course/ (every assignment's learner notebook and files) plus a README, in ``target``."""
     root = root or paths.repo_root()
-    release = authoring.course_release(root)
     if target.exists():
         shutil.rmtree(target)
     shutil.copytree(paths.course_dir(root), target / "course",

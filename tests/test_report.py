@@ -310,7 +310,7 @@ def test_the_journal_records_the_named_mistake_of_each_failing_test(reported):
 def test_the_learners_csv_has_every_learner_anonymised_with_exact_scores(reported):
     from autograder.grading.records import status_text
 
-    course, out = reported["course"], reported["out"]
+    out = reported["out"]
     rows = _csv(out / f"{ASSIGNMENT}.csv")
     points = {"to_grayscale_test": 3.0, "resize_nearest_test": 3.0, "dense_params_test": 2.0}
     assert sorted(float(row["percent"]) for row in rows) == pytest.approx(expected_percents(CLASS, points), abs=0.06)
