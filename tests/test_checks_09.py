@@ -295,7 +295,7 @@ def empty_regionprops(cell):
         top, left, bottom, right = region.bbox
         cy, cx = (top + bottom) / 2, (left + right) / 2
         if (region.area >= 0.015 * h * w and bottom - top >= 0.3 * h and right - left <= 0.8 * w
-                and bottom - top <= 0.9 * h and 0.25 * w < cx < 0.75 * w and 0.25 * h < cy < 0.75 * h):
+                and bottom - top <= 0.9 * h and 0.2 * w < cx < 0.8 * w and 0.2 * h < cy < 0.8 * h):
             return False
     return True
 

@@ -611,15 +611,15 @@ def _bool(value, where: str) -> bool:
     formula="Label the connected components of `cell_ink(cell)` (8-connectivity; "
             "`cv2.connectedComponentsWithStats` gives x, y, width, height, area, row 0 the "
             "background). A component is the digit when area ≥ 1.5 % of the cell, height ≥ 30 % "
-            "of it, width ≤ 80 %, height ≤ 90 %, and its box centre lies in the middle half of "
-            "the cell (25 %-75 % of the width and of the height). `digit_box` returns the largest "
+            "of it, width ≤ 80 %, height ≤ 90 %, and its box centre lies in the middle 60 % of "
+            "the cell (20 %-80 % of the width and of the height). `digit_box` returns the largest "
             "such box, grown by the small pieces inside it; the cell is empty when there is none.",
     code="```python\n"
          "ink = cell_ink(cell).astype(np.uint8); h, w = ink.shape\n"
          "n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)\n"
          "x, y, bw, bh, area = stats[1:].T.astype(float); cx, cy = x + bw / 2, y + bh / 2\n"
          "ok = ((area >= 0.015 * h * w) & (bh >= 0.3 * h) & (bw <= 0.8 * w) & (bh <= 0.9 * h)\n"
-         "      & (cx > 0.25 * w) & (cx < 0.75 * w) & (cy > 0.25 * h) & (cy < 0.75 * h))\n"
+         "      & (cx > 0.2 * w) & (cx < 0.8 * w) & (cy > 0.2 * h) & (cy < 0.8 * h))\n"
          "# digit_box: None if not ok.any(), else the box of the largest ok component\n"
          "# cell_is_empty(cell): return digit_box(cell) is None\n```",
 ))

@@ -558,7 +558,8 @@ plt.show()
 #    strokes, the grid lines; we delete them (slightly dilated) from the ink;
 # 3. **look at connected components** (chapter 04): a digit is a component of a
 #    reasonable size (at least 1.5 % of the cell, at least 30 % of its height, not wider
-#    than 80 % or taller than 90 %) **whose centre lies in the middle half of the cell**.
+#    than 80 % or taller than 90 %) **whose centre lies in the middle 60 % of the cell**
+#    (between 20 % and 80 % of its width and of its height).
 #    Remnants of lines and fragments of neighbours sit at the borders; specks are small.
 #
 # Broken digits (a thin "5" can split in two) get the pieces that lie inside the digit's
@@ -575,8 +576,8 @@ def cell_ink(cell):
     cell = cv2.GaussianBlur(to_gray(cell), (3, 3), 0)
     h, w = cell.shape
     block = 2 * (max(h, w) // 3) + 1
-    contrast = cell.mean() - cell.min()  # paper (most of the cell) minus the darkest ink
-    offset = float(np.clip(contrast / 4, 4, 12))
+    contrast = cv2.mean(cell)[0] - cv2.minMaxLoc(cell)[0]  # paper (most of the cell) minus the darkest ink
+    offset = min(max(contrast / 4, 4), 12)  # plain Python on a single number: np.clip is slow here
     ink = cv2.adaptiveThreshold(cell, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, offset)
     across = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, int(0.8 * w)), np.uint8))
     down = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((int(0.85 * h), 1), np.uint8))
@@ -652,7 +653,7 @@ def digit_box(cell):
     x, y, bw, bh, area = stats[1:].T.astype(float)
     cx, cy = x + bw / 2, y + bh / 2
     ok = ((area >= 0.015 * h * w) & (bh >= 0.3 * h) & (bw <= 0.8 * w) & (bh <= 0.9 * h)
-          & (cx > 0.25 * w) & (cx < 0.75 * w) & (cy > 0.25 * h) & (cy < 0.75 * h))
+          & (cx > 0.2 * w) & (cx < 0.8 * w) & (cy > 0.2 * h) & (cy < 0.8 * h))
     if not ok.any():
         return None
     best = int(np.argmax(np.where(ok, area, -1)))
@@ -706,12 +707,22 @@ plt.show()
 DIGIT_SIZE, DIGIT_BOX = 28, 20
 
 
+def paper_level(gray):
+    """The grey level of the paper: the value three quarters of the pixels do not exceed
+    (the 75th percentile, rounded down to a pixel's value). `np.partition` moves that one value into
+    place without sorting the rest: the same number as sorting, several times faster than
+    `np.percentile` on a small cell."""
+    values = gray.ravel()
+    k = 3 * (values.size - 1) // 4
+    return float(np.partition(values, k)[k])
+
+
 def digit_image(cell, box):
     """A 28×28 float image in [0, 1]: the boxed digit white on black, longer side 20 px, centred."""
-    cell = to_gray(cell).astype(np.float32)
+    cell = to_gray(cell)
     x, y, w, h = box
-    crop = cell[y:y + h, x:x + w]
-    paper = np.percentile(cell, 75)
+    crop = cell[y:y + h, x:x + w].astype(np.float32)
+    paper = paper_level(cell)
     value = np.clip((paper - crop) / max(paper - crop.min(), 1.0), 0, 1)
     scale = DIGIT_BOX / max(w, h)
     new_w, new_h = max(1, round(w * scale)), max(1, round(h * scale))
