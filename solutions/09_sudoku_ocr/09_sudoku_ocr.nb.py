@@ -650,20 +650,23 @@ def digit_box(cell):
     ink = cell_ink(cell).astype(np.uint8)
     h, w = ink.shape
     count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    x, y, bw, bh, area = stats[1:].T.astype(float)
-    cx, cy = x + bw / 2, y + bh / 2
-    ok = ((area >= 0.015 * h * w) & (bh >= 0.3 * h) & (bw <= 0.8 * w) & (bh <= 0.9 * h)
-          & (cx > 0.2 * w) & (cx < 0.8 * w) & (cy > 0.2 * h) & (cy < 0.8 * h))
-    if not ok.any():
+    parts = stats[1:].tolist()  # [x, y, width, height, area] per component, as plain numbers
+
+    def is_digit(x, y, bw, bh, area):  # the rules above
+        return (area >= 0.015 * h * w and 0.3 * h <= bh <= 0.9 * h and bw <= 0.8 * w
+                and 0.2 * w < x + bw / 2 < 0.8 * w and 0.2 * h < y + bh / 2 < 0.8 * h)
+
+    digits = [part for part in parts if is_digit(*part)]
+    if not digits:
         return None
-    best = int(np.argmax(np.where(ok, area, -1)))
-    x0, y0, x1, y1 = x[best], y[best], x[best] + bw[best], y[best] + bh[best]
-    gx, gy = 0.2 * bw[best], 0.15 * bh[best]
-    inside = ((area >= 0.003 * h * w) & (x >= x0 - gx) & (x + bw <= x1 + gx)
-              & (y >= y0 - gy) & (y + bh <= y1 + gy))
-    x0, y0 = min(x0, x[inside].min()), min(y0, y[inside].min())
-    x1, y1 = max(x1, (x + bw)[inside].max()), max(y1, (y + bh)[inside].max())
-    return int(x0), int(y0), int(x1 - x0), int(y1 - y0)
+    x, y, bw, bh, _ = max(digits, key=lambda part: part[4])  # the largest: the digit
+    gx, gy = 0.2 * bw, 0.15 * bh  # pieces of a broken digit lie inside its box, a little enlarged
+    pieces = [(px, py, px + pw, py + ph) for px, py, pw, ph, area in parts
+              if area >= 0.003 * h * w and px >= x - gx and px + pw <= x + bw + gx
+              and py >= y - gy and py + ph <= y + bh + gy]
+    x0, y0 = min(piece[0] for piece in pieces), min(piece[1] for piece in pieces)
+    x1, y1 = max(piece[2] for piece in pieces), max(piece[3] for piece in pieces)
+    return x0, y0, x1 - x0, y1 - y0
     ### END SOLUTION
 
 
