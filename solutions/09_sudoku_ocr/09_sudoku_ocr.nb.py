@@ -1073,7 +1073,10 @@ PEERS = {cell: {other for unit in UNITS_OF[cell] for other in unit} - {cell} for
 
 def _assign(candidates, cell, digit):
     """Make `digit` the only candidate of `cell` and propagate; False on a contradiction."""
-    return all(_eliminate(candidates, cell, other) for other in candidates[cell] if other != digit)
+    for other in candidates[cell].replace(digit, ""):
+        if not _eliminate(candidates, cell, other):
+            return False
+    return True
 
 
 def _eliminate(candidates, cell, digit):
@@ -1085,8 +1088,9 @@ def _eliminate(candidates, cell, digit):
         return False  # no digit left for this cell
     if len(candidates[cell]) == 1:  # rule 1
         last = candidates[cell]
-        if not all(_eliminate(candidates, peer, last) for peer in PEERS[cell]):
-            return False
+        for peer in PEERS[cell]:
+            if not _eliminate(candidates, peer, last):
+                return False
     for unit in UNITS_OF[cell]:  # rule 2
         places = [other for other in unit if digit in candidates[other]]
         if not places:
