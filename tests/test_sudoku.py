@@ -197,12 +197,13 @@ def test_bench_halves_split_by_the_photo_number(tmp_path):
 
 
 def test_pipeline_reads_and_solves_the_shipped_real_photo(read_sudoku):
-    """data/sudoku_real: the real newspaper photo the chapter reads and solves."""
+    """data/sudoku_real: the real newspaper photos the chapter reads (and solves)."""
     pairs = bench.dataset(paths.data_file("sudoku_real"))
-    assert [p[0].name for p in pairs] == ["image204.jpg"]
-    photo, truth = bench.load_photo(pairs[0][0]), bench.load_truth(pairs[0][1])
-    assert photo.shape == (480, 640, 3)
-    assert np.array_equal(np.asarray(read_sudoku(photo)), truth)
+    assert [p[0].name for p in pairs] == ["image204.jpg", "image209.jpg"]
+    for jpg, dat in pairs:
+        photo, truth = bench.load_photo(jpg), bench.load_truth(dat)
+        assert photo.shape == (480, 640, 3)
+        assert np.array_equal(np.asarray(read_sudoku(photo)), truth), jpg.name
 
 
 def test_bench_command_reports_a_missing_folder(tmp_path):

@@ -4,7 +4,8 @@ Rerun from the repository root, with the ``dev`` extra installed (its fonts)::
 
     COURSE_OFFLINE=1 python -m autograder.sudoku.train_digits
 
-About 40 minutes on 2 busy CPU cores, most of it rendering the cells. ``--out PATH``
+About 11 minutes on 2 CPU cores shared with a test run (4.5 of them rendering the
+cells), up to 40 when the cores are very busy. ``--out PATH``
 writes elsewhere, ``--cells N`` changes the number of rendered cells (default 48,000),
 ``--epochs E`` the epochs (default 8).
 

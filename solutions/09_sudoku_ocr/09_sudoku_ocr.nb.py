@@ -1337,9 +1337,10 @@ assert np.array_equal(best_reading(lecture_table), LECTURE_PUZZLE)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# Where did the rules change a reading? We read every course photo, and the real
-# newspaper photo of section 12, cell by cell and with the rules, and show the first
-# cell the rules corrected: the cell as the network saw it, and its probabilities.
+# Where did the rules change a reading? We read the two real newspaper photos shipped
+# with the course (`image204`, solved in section 12, and `image209`) and every course
+# photo, cell by cell and with the rules, and show the first cell the rules corrected:
+# the cell as the network saw it, and its probabilities.
 
 # %%
 REAL_DIR = paths.data_file("sudoku_real")
@@ -1459,7 +1460,7 @@ print(f"median time per photo: {1000 * np.median([t for _, _, t in results]):.0f
 # CC BY 4.0, see `data/README.md`), read, checked against its truth and solved.
 
 # %%
-real_path = real_paths[0]
+real_path = REAL_DIR / "image204.jpg"
 real_photo, real_truth = load_photo(real_path), load_truth(real_path.with_suffix(".dat"))
 real_corners = find_grid_corners(real_photo)
 real_givens = read_sudoku(real_photo)
