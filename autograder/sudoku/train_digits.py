@@ -4,8 +4,8 @@ Rerun from the repository root, with the ``dev`` extra installed (its fonts)::
 
     COURSE_OFFLINE=1 python -m autograder.sudoku.train_digits
 
-About 11 minutes on 2 CPU cores shared with a test run (4.5 of them rendering the
-cells), up to 40 when the cores are very busy. ``--out PATH``
+7 to 11 minutes on 2 CPU cores shared with a test run (2 to 4.5 of them rendering
+the cells), up to 40 when the cores are very busy. ``--out PATH``
 writes elsewhere, ``--cells N`` changes the number of rendered cells (default 48,000),
 ``--epochs E`` the epochs (default 8).
 
