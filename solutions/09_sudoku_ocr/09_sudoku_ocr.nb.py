@@ -1443,14 +1443,22 @@ print(f"median time per photo: {1000 * np.median([t for _, _, t in results]):.0f
 #
 # On the 160 real newspaper photos of the public dataset of Wicht and Hennebert (CC BY
 # 4.0, "v2 train") the solution reads **155 of the 160 grids** without a single error and
-# 99.88 % of the cells: 80 of the 81 photos with an even number, on which the pipeline
+# 99.91 % of the cells: 80 of the 81 photos with an even number, on which the pipeline
 # was tuned, and 75 of the 79 others, kept aside to validate it. The authors' published
 # system reached 87.5 % of grids (Wicht and Hennebert, SoCPaR 2014). The rules of
 # section 10 repair the misreadings that repeat a digit or leave the grid without
-# solution; what remains are digits missed altogether: digits far from their cell's
-# centre (the paper bent, or a corner found off the grid's corner), a fold across a row,
-# a very dark and noisy photo. A missing digit breaks no rule, so the rules cannot bring
-# it back: that would take cells cut along the printed lines rather than at exact
+# solution; what remains, as row and column: truth → read, 0 for empty:
+#
+# | photo | wrong cells | why |
+# |---|---|---|
+# | image17 | r1c5 6 → 8, r7c9 7 → 0, r9c9 5 → 0 | a very dark, noisy photo |
+# | image28 | r1c9 3 → 0 | the digit joined to grid-line remnants at the cell's edge |
+# | image71 | r1c2 7 → 0, r1c3 1 → 0, r1c4 9 → 0, r4c3 8 → 0, r5c1 9 → 8 | faint digits cut by the cell edges (the grid found slightly off) |
+# | image1049 | r9c7 1 → 0, r9c9 7 → 0 | a fold across the bottom row |
+# | image1067 | r5c1 9 → 0 | the paper bent: the digit far from its cell's centre |
+#
+# Most are digits missed altogether. A missing digit breaks no rule, so the rules cannot
+# bring it back: that would take cells cut along the printed lines rather than at exact
 # ninths, a good project if you want to go further.
 #
 # ## 12. A real newspaper photo
