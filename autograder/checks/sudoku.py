@@ -1093,7 +1093,7 @@ def best_reading_oracle(p: np.ndarray) -> np.ndarray:
     def acceptable(reading):
         if _repeats(reading):
             return False
-        return p[np.arange(81), reading].min() >= SURE or count_solutions(reading.reshape(9, 9), 1) > 0
+        return p[np.arange(81), reading].min() >= SURE or count_solutions(reading.reshape(9, 9), 2) == 1
 
     changes = sorted((float(np.log(p[k, plain[k]]) - np.log(p[k, o])), k, o)
                      for k in range(81) for o in range(10) if o != plain[k] and p[k, o] >= PLAUSIBLE)
@@ -1149,12 +1149,17 @@ def _peers_values(grid: np.ndarray, k: int) -> set[int]:
     return (set(grid[r]) | set(grid[:, c]) | set(_box_of(grid, r, c))) - {0}
 
 
-def _solvable_with(givens: np.ndarray, k: int, value: int) -> bool:
+def _solutions_with(givens: np.ndarray, k: int, value: int) -> int:
+    """How many solutions (0, 1 or 2 for "two or more") the givens have with cell k set to value."""
     from autograder.sudoku.render import count_solutions
 
     trial = givens.copy()
     trial.flat[k] = value
-    return count_solutions(trial, 1) > 0
+    return count_solutions(trial, 2)
+
+
+def _solvable_with(givens: np.ndarray, k: int, value: int) -> bool:
+    return _solutions_with(givens, k, value) > 0
 
 
 def reading_cases(seed: int) -> list[ReadingCase]:
@@ -1162,15 +1167,17 @@ def reading_cases(seed: int) -> list[ReadingCase]:
     from autograder.sudoku.render import random_puzzle
 
     rng = np.random.default_rng(seed)
-    givens, _ = random_puzzle(rng, 24, 32)
+    givens, solution = random_puzzle(rng, 24, 32)
     flat = givens.ravel()
     filled = [int(k) for k in rng.permutation(np.flatnonzero(flat))]
     empty = [int(k) for k in rng.permutation(np.flatnonzero(flat == 0))]
     cases = [ReadingCase("every cell read right and surely", _confident_table(givens, rng), givens.copy())]
 
     def repeat_digit(k: int) -> int:
+        """A digit that cell k's row already holds (its column's, if the row has no other)."""
         r, c = divmod(k, 9)
-        return next(d for d in rng.permutation(9) + 1 if d in (set(givens[r]) - {0, flat[k]}))
+        held = (set(givens[r]) - {0, flat[k]}) or (set(givens[:, c]) - {0, flat[k]})
+        return next(d for d in rng.permutation(9) + 1 if d in held)
 
     def hidden_digit(k: int) -> int | None:
         """A digit for cell k that repeats nothing but leaves the puzzle without solution."""
@@ -1184,8 +1191,8 @@ def reading_cases(seed: int) -> list[ReadingCase]:
     wrong = repeat_digit(k)
     first = rng.uniform(0.5, 0.7)
     _set_row(table, k, {wrong: first, int(flat[k]): 0.98 - first})
-    cases.append(ReadingCase(f"row {k // 9 + 1}, column {k % 9 + 1} misread as a digit its row already holds",
-                             table, givens.copy()))
+    cases.append(ReadingCase(f"row {k // 9 + 1}, column {k % 9 + 1} misread as a digit its row (or column) "
+                             f"already holds", table, givens.copy()))
 
     k = next(k for k in filled[1:] if hidden_digit(k) is not None)
     wrong = hidden_digit(k)
@@ -1205,20 +1212,30 @@ def reading_cases(seed: int) -> list[ReadingCase]:
     cases.append(ReadingCase(f"row {k // 9 + 1}, column {k % 9 + 1} misread as a repeated digit, whose second "
                              f"choice repeats nothing but has no solution, third choice right", table, givens.copy()))
 
-    k = next(k for k in empty if np.any(givens[k // 9] > 0))
+    k = next(k for k in empty[:-1] if np.any(givens[k // 9] > 0))
     wrong = next(d for d in rng.permutation(9) + 1 if d in set(givens[k // 9]))
     table = _confident_table(givens, rng)
     _set_row(table, k, {int(wrong): 0.58, 0: 0.4})
     cases.append(ReadingCase(f"an empty cell (row {k // 9 + 1}, column {k % 9 + 1}) taken for a digit its "
                              f"row already holds, 'no digit' its second choice", table, givens.copy()))
 
-    k = filled[3]
-    table = _confident_table(givens, rng)
-    _set_row(table, k, {0: 0.6, int(flat[k]): 0.38})
-    faint = givens.copy()
-    faint.flat[k] = 0
+    k = empty[-1]  # a redundant clue: the solution's digit in a cell the puzzle leaves empty
+    printed = givens.copy()
+    printed.flat[k] = solution.flat[k]
+    table = _confident_table(printed, rng)
+    _set_row(table, k, {0: 0.6, int(solution.flat[k]): 0.38})
     cases.append(ReadingCase(f"a faint digit (row {k // 9 + 1}, column {k % 9 + 1}) more probably empty: "
-                             f"nothing repeats and the puzzle stays solvable, so it stays empty", table, faint))
+                             f"nothing repeats and without it the puzzle keeps exactly one solution, so it "
+                             f"stays empty", table, givens.copy()))
+
+    needed = [k for k in filled[3:] if _solutions_with(givens, k, 0) > 1]
+    if needed:  # (a puzzle has such clues, unless every one of its clues is redundant)
+        k = needed[0]
+        table = _confident_table(givens, rng)
+        _set_row(table, k, {0: 0.6, int(flat[k]): 0.38})
+        cases.append(ReadingCase(f"a faint digit (row {k // 9 + 1}, column {k % 9 + 1}) more probably empty, "
+                                 f"but without it the puzzle has several solutions: it is restored",
+                                 table, givens.copy()))
 
     a, b = filled[4], next(k for k in filled[5:] if k // 9 != filled[4] // 9)
     table = _confident_table(givens, rng)
@@ -1268,19 +1285,26 @@ def _reading_mistake(got: np.ndarray, case: ReadingCase) -> str | None:
     if np.array_equal(got, plain) and np.any((case.expected == 0) & (plain > 0)):
         return ("'no digit' (column 0) was not among the options: an empty cell taken for a digit can "
                 "be emptied again, at the cost its probabilities give")
+    several = ("the grid repeats no digit and has a solution, but more than one, and some of its cells "
+               "are below SURE: a newspaper's puzzle has exactly one, so accept only "
+               "count_solutions(grid) == 1 (solving it is not enough: solve_sudoku finds one of many)")
     if np.array_equal(got, plain) and not _repeats(plain) and unsure and count_solutions(plain, 1) == 0:
         return ("the grid repeats no digit but has no solution, and some of its cells are below SURE: "
-                "then solve_sudoku must complete it")
+                "then it must have exactly one solution")
+    if np.array_equal(got, plain) and not _repeats(plain) and unsure and count_solutions(plain, 2) > 1:
+        return several
     if np.array_equal(got, plain):
         return ("the plain reading came back unchanged: the rules were not applied (a repeated digit, "
-                "or a grid without solution where a cell is below SURE, is not acceptable)")
+                "or a grid without exactly one solution where a cell is below SURE, is not acceptable)")
     changed = np.flatnonzero(got.ravel() != plain.ravel())
     if any(case.table[k, got.flat[k]] < PLAUSIBLE for k in changed):
         return "a cell was changed to an option with probability below PLAUSIBLE (0.01)"
     if not _repeats(got) and np.any(got.ravel() != case.expected.ravel()):
         if count_solutions(got, 1) == 0:
             return ("the grid repeats no digit but has no solution, and some of its cells are below SURE: "
-                    "then solve_sudoku must complete it")
+                    "then it must have exactly one solution")
+        if count_solutions(got, 2) > 1:
+            return several
     if np.any((got.ravel() > 0) & (case.expected.ravel() == 0) & (plain.ravel() == 0)):
         return "a digit was added where the plain reading was empty and nothing required it"
     return None
@@ -1295,7 +1319,8 @@ def _reading_mistake(got: np.ndarray, case: ReadingCase) -> str | None:
             "b ≠ plain[k] with p[k, b] ≥ PLAUSIBLE]. Candidates: the plain reading, then every "
             "combination of 1 to MAX_CHANGES changes to different cells, sorted by total cost. "
             "Acceptable: `not conflicts(grid)` and (every chosen probability ≥ SURE, or "
-            "solve_sudoku(grid) raises no ValueError). None acceptable: the plain reading.",
+            "count_solutions(grid) == 1: a newspaper's puzzle has exactly one solution). None "
+            "acceptable: the plain reading.",
     code="```python\n"
          "p = np.asarray(probabilities, dtype=float)  # (81, 10), else ValueError\n"
          "plain = p.argmax(axis=1)\n"

@@ -1207,9 +1207,12 @@ except ValueError as error:
 #
 # The network reads each cell on its own. But the 81 readings are not independent
 # facts: a newspaper prints a **valid clue set** (no digit twice in a row, column or
-# box) that **has a solution**. When the most probable digit of every cell gives a grid
-# that breaks these rules, some cell was misread, and the probabilities say which one
-# most likely: the one whose second choice is nearly as probable as its first.
+# box) that has **exactly one solution** (that is what makes a Sudoku fair: logic alone
+# decides every cell). When the most probable digit of every cell gives a grid that
+# breaks these rules, some cell was misread, and the probabilities say which one most
+# likely: the one whose second choice is nearly as probable as its first. A faint digit
+# read as an empty cell is caught too: the grid usually keeps a solution without that
+# clue, but no longer only one.
 #
 # Treat the probabilities as independent. The probability of a whole reading
 # `g` (one option per cell: "no digit" or a digit) is the product of its cells'
@@ -1226,16 +1229,25 @@ except ValueError as error:
 #   (`PLAUSIBLE`), and at most 3 changed cells (`MAX_CHANGES`); if nothing within these
 #   limits is acceptable, the plain reading is returned, and solving it will say what
 #   is wrong;
-# - solving costs time, so the **solvability** test is used only where evidence is
+# - searching costs time, so the **one-solution** test is used only where evidence is
 #   weak: a reading counts as acceptable when no digit repeats and, if any of its cells
-#   has probability below 0.99 (`SURE`), `solve_sudoku` completes it.
+#   has probability below 0.99 (`SURE`), it has exactly one solution.
+#
+# Counting solutions is your search from section 9 that does not stop at the first
+# solution but goes on until it has found a second one (or none is left):
+# `count_solutions(grid)` from the course package does that, with bit masks for speed,
+# and returns 0, 1 or 2 ("two or more").
 #
 # A worked example on a made-up 4-cell reading shows the bookkeeping: cells A and B
 # both read 5 in the same row, A with probability 0.90 (its second choice 6 with
 # 0.08), B with 0.99 (second choice 3 with 0.01).
 
 # %%
+from autograder.sudoku.render import count_solutions
+
 PLAUSIBLE, SURE, MAX_CHANGES = 0.01, 0.99, 3
+print("solutions of the lecture's puzzle:", count_solutions(LECTURE_PUZZLE),
+      "| of an empty grid (two or more):", count_solutions(np.zeros((9, 9), int)))
 
 example = {"A": {5: 0.90, 6: 0.08, 8: 0.02}, "B": {5: 0.99, 3: 0.01}}
 for cell, options in example.items():
@@ -1270,15 +1282,17 @@ print("plain reading, row 1:", plain_reading[0], "| conflicts:", conflicts(plain
 #   probable option of every cell) and every reading that changes at most `MAX_CHANGES`
 #   cells to options with probability at least `PLAUSIBLE`, the most probable one that
 #   is **acceptable**: no digit repeats in a row, column or box (`conflicts`), and, if
-#   some chosen option has probability below `SURE`, your `solve_sudoku` solves it
-#   without error. If none is acceptable, the plain reading.
+#   some chosen option has probability below `SURE`, the grid has exactly one solution
+#   (`count_solutions(grid) == 1`). If none is acceptable, the plain reading.
 # - **Method:** list the plausible changes `(cost, cell, option)`; try the plain reading
 #   first, then the combinations of 1, 2 and 3 changes to different cells
 #   (`itertools.combinations`) in order of their total cost, and return the first
 #   acceptable one.
 # - **Contract:** the check builds probability tables from real puzzles (any float
 #   dtype, arrays or lists): misreadings that cause a repeated digit, misreadings that
-#   only the solver exposes, doubtful empty cells, readings with nothing to correct, and
+#   only the solver exposes, faint digits read as empty cells (kept empty while the
+#   puzzle keeps exactly one solution, restored when it would have several), doubtful
+#   empty cells, readings with nothing to correct, and
 #   tables where nothing within the limits is acceptable; the answer must be exactly
 #   the grid the definition above gives. The input is not modified. A table whose shape
 #   is not `(81, 10)` raises `ValueError` naming the shape.
@@ -1305,11 +1319,7 @@ def best_reading(probabilities):
             return False
         if p[np.arange(81), reading].min() >= SURE:
             return True
-        try:
-            solve_sudoku(grid)
-        except ValueError:
-            return False
-        return True
+        return count_solutions(grid) == 1
 
     if acceptable(plain):
         return plain.reshape(9, 9)
@@ -1442,24 +1452,26 @@ print(f"median time per photo: {1000 * np.median([t for _, _, t in results]):.0f
 # a single error, the share of cells and of digits read right, and the median time.
 #
 # On the 160 real newspaper photos of the public dataset of Wicht and Hennebert (CC BY
-# 4.0, "v2 train") the solution reads **155 of the 160 grids** without a single error and
-# 99.91 % of the cells: 80 of the 81 photos with an even number, on which the pipeline
-# was tuned, and 75 of the 79 others, kept aside to validate it. The authors' published
+# 4.0, "v2 train") the solution reads **156 of the 160 grids** without a single error and
+# 99.92 % of the cells: all 81 photos with an even number, on which the pipeline was
+# tuned, and 75 of the 79 others, kept aside to validate it. The authors' published
 # system reached 87.5 % of grids (Wicht and Hennebert, SoCPaR 2014). The rules of
 # section 10 repair the misreadings that repeat a digit or leave the grid without
-# solution; what remains, as row and column: truth → read, 0 for empty:
+# solution or with several (the one-solution rule brought back a faint 3 in image28 and
+# a 6 in image17); what remains, as row and column: truth → read, 0 for empty:
 #
 # | photo | wrong cells | why |
 # |---|---|---|
-# | image17 | r1c5 6 → 8, r7c9 7 → 0, r9c9 5 → 0 | a very dark, noisy photo |
-# | image28 | r1c9 3 → 0 | the digit joined to grid-line remnants at the cell's edge |
-# | image71 | r1c2 7 → 0, r1c3 1 → 0, r1c4 9 → 0, r4c3 8 → 0, r5c1 9 → 8 | faint digits cut by the cell edges (the grid found slightly off) |
+# | image17 | r7c9 7 → 0, r9c9 5 → 0 | a very dark, noisy photo |
+# | image71 | r1c2 7 → 0, r1c3 1 → 0, r1c4 9 → 1, r3c3 9 → 8, r4c3 8 → 0 | faint digits cut by the cell edges (the grid found slightly off) |
 # | image1049 | r9c7 1 → 0, r9c9 7 → 0 | a fold across the bottom row |
 # | image1067 | r5c1 9 → 0 | the paper bent: the digit far from its cell's centre |
 #
-# Most are digits missed altogether. A missing digit breaks no rule, so the rules cannot
-# bring it back: that would take cells cut along the printed lines rather than at exact
-# ninths, a good project if you want to go further.
+# Most are digits missed altogether, several in one grid: without two of its clues a
+# puzzle has many solutions, and the network gives the missing digits too little
+# probability for three changes (`MAX_CHANGES`) to put them back. Finding them would take
+# cells cut along the printed lines rather than at exact ninths, a good project if you
+# want to go further.
 #
 # ## 12. A real newspaper photo
 #
