@@ -53,7 +53,7 @@ def release_artifacts(tmp_path_factory) -> release.Artifacts:
 # Tests that take minutes (a notebook executed, a class graded, a hub started). Run first, so
 # that the two xdist workers finish together instead of one waiting on a long test at the end.
 SLOW_FIRST = ("test_exchange_loop", "test_jupyterhub", "test_grading_class", "test_colab_runtime",
-              "autograde", "nbval", "test_packaging", "test_report", "test_learner_browser")
+              "autograde", "nbval", "test_whole_test_cell", "test_packaging", "test_report", "test_learner_browser")
 
 
 def pytest_collection_modifyitems(config, items):

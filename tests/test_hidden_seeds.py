@@ -7,7 +7,8 @@ cannot lose those points:
 
 1. every right variant that a ``tests/test_checks_*.py`` module declares in
    ``RIGHT_VARIANTS`` passes its check under every seed the hidden tests use (found in
-   ``solutions/<a>/<a>.nb.py``) and a few more;
+   ``solutions/<a>/<a>.nb.py``) and a few more (a seed that a whole test cell of point 2
+   already runs with that variant is not run a second time);
 2. every test cell, hidden part included, passes with each right variant in place of the
    solution's function;
 3. the check's public run and its hidden runs hand the candidate the same kinds of input
@@ -125,10 +126,24 @@ VARIANTS = right_variants()
 SEEDS = hidden_seeds()
 CELLS = [cell for assignment in paths.assignments(ROOT) for cell in graded_cells(assignment)]
 
+
+
+def seeds_run_by_whole_cells(cells: list[GradedCell]) -> dict[str, set[int]]:
+    """Graded function → the seeds its check gets in the test cells that
+    test_whole_test_cell_passes_with_a_right_variant runs with every right variant."""
+    covered: dict[str, set[int]] = {}
+    for cell in cells:
+        if cell.hidden.strip():
+            for name, seed in check_calls(cell.source):
+                covered.setdefault(name, set()).add(0 if seed is None else seed)
+    return covered
+
+
+COVERED = seeds_run_by_whole_cells(CELLS)
 SEED_RUNS = [pytest.param(name, variant, seed, id=f"{name}-{index}-{_label(variant)}-seed{seed}")
              for name, declared in sorted(VARIANTS.items())
              for index, variant in enumerate(declared)
-             for seed in sorted({0, *SEEDS.get(name, ()), *EXTRA_SEEDS})]
+             for seed in sorted({0, *SEEDS.get(name, ()), *EXTRA_SEEDS} - COVERED.get(name, set()))]
 
 
 @pytest.mark.parametrize("name, variant, seed", SEED_RUNS)
@@ -247,7 +262,10 @@ class Namespaces:
 
 NAMESPACES = Namespaces()
 
-CELL_RUNS = [pytest.param(cell, name, variant, id=f"{cell.assignment}-{cell.grade_id}-{index}-{_label(variant)}")
+# One pytest-xdist worker per notebook: some cells need the whole notebook run first (its
+# globals), which each worker would otherwise pay again (a minute for 08).
+CELL_RUNS = [pytest.param(cell, name, variant, id=f"{cell.assignment}-{cell.grade_id}-{index}-{_label(variant)}",
+                          marks=pytest.mark.xdist_group(f"cells-{cell.assignment}"))
              for cell in CELLS if cell.hidden.strip()
              for name in cell.checked if name in VARIANTS
              for index, variant in enumerate(VARIANTS[name])]
