@@ -3,9 +3,12 @@ must mirror it, and the installed package must carry its version."""
 
 import re
 import tomllib
+from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 import autograder
-from pathlib import Path
 
 from conftest import ROOT
 
@@ -60,3 +63,18 @@ def test_check_environment_reports_each_package(capsys, monkeypatch):
     assert check_environment() is False
     out = capsys.readouterr().out
     assert "✘ numpy" in out and "pip install 'numpy" in out and "1 package(s) need attention." in out
+
+
+def test_the_grading_images_pins_meet_pyproject():
+    """grading/constraints.txt (the Containerfile's pinned environment) pins every core and
+    instructor requirement, at a version pyproject.toml still allows."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pins = dict(line.split("==") for line in (ROOT / "grading" / "constraints.txt").read_text().splitlines()
+                if line and not line.startswith("#"))
+    pins = {canonicalize_name(name): version for name, version in pins.items()}
+    for text in project["dependencies"] + project["optional-dependencies"]["instructor"]:
+        requirement = Requirement(text)
+        name = canonicalize_name(requirement.name)
+        assert name in pins, f"grading/constraints.txt lacks {name}: regenerate it (see its header)"
+        assert requirement.specifier.contains(pins[name], prereleases=True), \
+            f"grading/constraints.txt pins {name}=={pins[name]}, outside pyproject.toml's {requirement}"
