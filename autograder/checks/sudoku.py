@@ -1277,6 +1277,18 @@ def _reading_grid(got, where: str) -> np.ndarray:
     return grid.astype(int)
 
 
+def _solution_count_mistake(solutions: int) -> str | None:
+    """What is wrong with accepting a doubtful reading that has this many solutions (0, 1, 2+)."""
+    if solutions == 0:
+        return ("the grid repeats no digit but has no solution, and some of its cells are below SURE: "
+                "then it must have exactly one solution")
+    if solutions > 1:
+        return ("the grid repeats no digit and has a solution, but more than one, and some of its cells "
+                "are below SURE: a newspaper's puzzle has exactly one, so accept only "
+                "count_solutions(grid) == 1 (solving it is not enough: solve_sudoku finds one of many)")
+    return None
+
+
 def _reading_mistake(got: np.ndarray, case: ReadingCase) -> str | None:
     from autograder.sudoku.render import count_solutions
 
@@ -1285,14 +1297,10 @@ def _reading_mistake(got: np.ndarray, case: ReadingCase) -> str | None:
     if np.array_equal(got, plain) and np.any((case.expected == 0) & (plain > 0)):
         return ("'no digit' (column 0) was not among the options: an empty cell taken for a digit can "
                 "be emptied again, at the cost its probabilities give")
-    several = ("the grid repeats no digit and has a solution, but more than one, and some of its cells "
-               "are below SURE: a newspaper's puzzle has exactly one, so accept only "
-               "count_solutions(grid) == 1 (solving it is not enough: solve_sudoku finds one of many)")
-    if np.array_equal(got, plain) and not _repeats(plain) and unsure and count_solutions(plain, 1) == 0:
-        return ("the grid repeats no digit but has no solution, and some of its cells are below SURE: "
-                "then it must have exactly one solution")
-    if np.array_equal(got, plain) and not _repeats(plain) and unsure and count_solutions(plain, 2) > 1:
-        return several
+    if np.array_equal(got, plain) and not _repeats(plain) and unsure:
+        mistake = _solution_count_mistake(count_solutions(plain, 2))
+        if mistake:
+            return mistake
     if np.array_equal(got, plain):
         return ("the plain reading came back unchanged: the rules were not applied (a repeated digit, "
                 "or a grid without exactly one solution where a cell is below SURE, is not acceptable)")
@@ -1300,11 +1308,9 @@ def _reading_mistake(got: np.ndarray, case: ReadingCase) -> str | None:
     if any(case.table[k, got.flat[k]] < PLAUSIBLE for k in changed):
         return "a cell was changed to an option with probability below PLAUSIBLE (0.01)"
     if not _repeats(got) and np.any(got.ravel() != case.expected.ravel()):
-        if count_solutions(got, 1) == 0:
-            return ("the grid repeats no digit but has no solution, and some of its cells are below SURE: "
-                    "then it must have exactly one solution")
-        if count_solutions(got, 2) > 1:
-            return several
+        mistake = _solution_count_mistake(count_solutions(got, 2))
+        if mistake:
+            return mistake
     if np.any((got.ravel() > 0) & (case.expected.ravel() == 0) & (plain.ravel() == 0)):
         return "a digit was added where the plain reading was empty and nothing required it"
     return None
