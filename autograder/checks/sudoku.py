@@ -1228,9 +1228,9 @@ def reading_cases(seed: int) -> list[ReadingCase]:
                              f"nothing repeats and without it the puzzle keeps exactly one solution, so it "
                              f"stays empty", table, givens.copy()))
 
-    needed = [k for k in filled[3:] if _solutions_with(givens, k, 0) > 1]
-    if needed:  # (a puzzle has such clues, unless every one of its clues is redundant)
-        k = needed[0]
+    needed = next((k for k in filled[3:] if _solutions_with(givens, k, 0) > 1), None)
+    if needed is not None:  # (a puzzle has such clues, unless every one of its clues is redundant)
+        k = needed
         table = _confident_table(givens, rng)
         _set_row(table, k, {0: 0.6, int(flat[k]): 0.38})
         cases.append(ReadingCase(f"a faint digit (row {k // 9 + 1}, column {k % 9 + 1}) more probably empty, "
