@@ -43,8 +43,18 @@ test-tools: setup
 	$(BIN)/python tests/support/colab_runtime.py build; colab=$$?; \
 	wait $$system && wait $$learner && test $$colab -eq 0
 
-test: test-tools
-	PATH="$(CURDIR)/$(BIN):$$PATH" COURSE_OFFLINE=$${COURSE_OFFLINE:-1} $(BIN)/python -m pytest -n $(JOBS) --dist loadgroup --durations=20
+# The tools build in the background while the tests that need none run (notebooks, checks);
+# a test marked needs_test_tools waits for them (tests/conftest.py reads TOOLS_STATE: "building
+# <pid of this recipe's shell>", then the build's exit status).
+TOOLS_STATE := .test-tools.state
+TOOLS_LOG   := .test-tools.log
+
+test: setup
+	@echo "building $$$$" > $(TOOLS_STATE); \
+	echo "building the test tools in the background (log: $(TOOLS_LOG))"; \
+	{ $(MAKE) --no-print-directory test-tools > $(TOOLS_LOG) 2>&1; echo $$? > $(TOOLS_STATE); } & \
+	PATH="$(CURDIR)/$(BIN):$$PATH" COURSE_OFFLINE=$${COURSE_OFFLINE:-1} $(BIN)/python -m pytest -n $(JOBS) --dist loadgroup --durations=20; \
+	status=$$?; wait; echo "test tools: exit status $$(cat $(TOOLS_STATE)) (log: $(TOOLS_LOG))"; exit $$status
 
 build: setup
 	$(BIN)/autograder build

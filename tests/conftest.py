@@ -52,8 +52,9 @@ def release_artifacts(tmp_path_factory) -> release.Artifacts:
 
 # Tests that take minutes (a notebook executed, a class graded, a hub started). Run first, so
 # that the two xdist workers finish together instead of one waiting on a long test at the end.
-SLOW_FIRST = ("test_exchange_loop", "test_jupyterhub", "test_grading_class", "test_colab_runtime",
-              "autograde", "nbval", "test_whole_test_cell", "test_packaging", "test_report", "test_learner_browser")
+# The notebooks' runs need none of the test tools, so they also cover the tools' background build.
+SLOW_FIRST = ("autograde", "nbval", "test_grading_class", "test_whole_test_cell", "test_exchange_loop",
+              "test_jupyterhub", "test_colab_runtime", "test_packaging", "test_report", "test_learner_browser")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -61,3 +62,62 @@ def pytest_collection_modifyitems(config, items):
         return next((i for i, word in enumerate(SLOW_FIRST) if word in item.nodeid), len(SLOW_FIRST))
 
     items.sort(key=rank)  # stable: the usual order within each rank
+
+
+# --------------------------------------------------------------------------------------
+# `make test` builds the test tools (`make test-tools`) in the background; tests marked
+# needs_test_tools wait for that build here.
+
+TOOLS_STATE = ROOT / ".test-tools.state"
+TOOLS_LOG = ROOT / ".test-tools.log"
+TOOLS_WAIT_S = 3600
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def wait_for_test_tools(state: Path = TOOLS_STATE, log: Path = TOOLS_LOG, limit_s: float = TOOLS_WAIT_S) -> None:
+    """Return once the test tools are built; fail the test with the build's log if they are not.
+
+    No state file: the tools were built by hand (`make test-tools`), nothing to wait for.
+    """
+    import time
+
+    def tail() -> str:
+        return log.read_text(errors="replace")[-3000:] if log.exists() else "(no log)"
+
+    deadline = time.monotonic() + limit_s
+    while True:
+        try:
+            text = state.read_text().split()
+        except FileNotFoundError:
+            return
+        if text and text[0] == "building":
+            pid = int(text[1]) if len(text) > 1 and text[1].isdigit() else None
+            if pid is not None and not _pid_alive(pid):
+                pytest.fail(f"the test tools' build was interrupted; run `make test-tools`:\n{tail()}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"the test tools were not built within {limit_s:g} s:\n{tail()}")
+            time.sleep(2)
+            continue
+        if text == ["0"]:
+            return
+        pytest.fail(f"`make test-tools` failed (exit status {' '.join(text)}); this test needs its tools:\n{tail()}")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("needs_test_tools"):
+        wait_for_test_tools()
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "needs_test_tools: waits for `make test-tools` "
+                                       "(browser, sandbox, Node.js proxy, learner and Colab environments)")

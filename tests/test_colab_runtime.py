@@ -35,6 +35,8 @@ from conftest import ROOT, subprocess_env
 sys.path.insert(0, str(ROOT / "tests" / "support"))
 import colab_runtime  # noqa: E402
 
+pytestmark = pytest.mark.needs_test_tools
+
 ASSIGNMENTS = paths.assignments(ROOT)
 RUNTIME = colab_runtime.Runtime(colab_runtime.VENV)
 RELEASE = authoring.course_release(ROOT)

@@ -78,3 +78,42 @@ def test_the_grading_images_pins_meet_pyproject():
         assert name in pins, f"grading/constraints.txt lacks {name}: regenerate it (see its header)"
         assert requirement.specifier.contains(pins[name], prereleases=True), \
             f"grading/constraints.txt pins {name}=={pins[name]}, outside pyproject.toml's {requirement}"
+
+
+def test_tests_that_need_the_tools_wait_for_their_background_build(tmp_path):
+    """`make test` builds the test tools while other tests run; conftest.wait_for_test_tools
+    returns once they are built and fails a waiting test, with the build's log, otherwise."""
+    import subprocess
+    import threading
+
+    import pytest
+
+    from conftest import wait_for_test_tools
+
+    state, log = tmp_path / "state", tmp_path / "log"
+    log.write_text("apt: bubblewrap installed\nuv: the Colab runtime failed to resolve\n")
+    wait_for_test_tools(state, log)  # no build under way: tools made by hand
+
+    state.write_text("0\n")
+    wait_for_test_tools(state, log)
+
+    state.write_text("2\n")
+    with pytest.raises(pytest.fail.Exception, match="exit status 2(.|\n)*Colab runtime failed"):
+        wait_for_test_tools(state, log)
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    state.write_text(f"building {gone.pid}\n")
+    with pytest.raises(pytest.fail.Exception, match="interrupted"):
+        wait_for_test_tools(state, log)
+
+    builder = subprocess.Popen(["sleep", "30"])
+    try:
+        state.write_text(f"building {builder.pid}\n")
+        with pytest.raises(pytest.fail.Exception, match="not built within"):
+            wait_for_test_tools(state, log, limit_s=0.5)
+        threading.Timer(1.0, lambda: state.write_text("0\n")).start()
+        wait_for_test_tools(state, log, limit_s=30)  # returns when the build reports success
+    finally:
+        builder.kill()
+        builder.wait()

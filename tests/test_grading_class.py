@@ -30,7 +30,7 @@ from grading_corpus import (ASSIGNMENT, EVERYTHING, LISTENER, MAX_SCORE, MEMORY_
                             digest, grade, grade_command, index_of, make_course, read_rows, remove_course,
                             run_once, start_listener)
 
-pytestmark = [pytest.mark.xdist_group("grading_class")]
+pytestmark = [pytest.mark.xdist_group("grading_class"), pytest.mark.needs_test_tools]
 RUN_LIMIT_S = 1200  # the whole corpus, two workers, a loaded two-core machine
 
 

@@ -19,6 +19,7 @@ from conftest import ROOT
 from grading_corpus import ASSIGNMENT, NOTEBOOK, S
 
 NAMES = [ASSIGNMENT]
+pytestmark = pytest.mark.needs_test_tools  # the sandbox's tests need bubblewrap
 
 
 def _submission(root: Path, student: str = "ann") -> Path:
@@ -321,3 +322,74 @@ def test_a_python_environment_under_tmp_is_refused_with_the_reason(monkeypatch):
     assert "/tmp/class/.venv) is under /tmp" in sandbox.bwrap_available()
     monkeypatch.setattr(sandbox, "_python_prefixes", lambda: ["/srv/class/.venv", "/usr"])
     assert sandbox.bwrap_available() is None or "Linux" in sandbox.bwrap_available()
+
+
+# --------------------------------------------------------------------------------------
+# The call channel, with the kernel's side run in this process
+
+
+class _InProcessKernel:
+    """Answers channel requests with the kernel-side code run on a plain namespace, as the
+    student's kernel would (without IPython's display machinery), and counts the requests."""
+
+    def __init__(self, source: str):
+        from autograder.grading.channel import KERNEL_SOURCE
+
+        self.side: dict = {"__name__": "_autograder_rpc"}
+        exec(KERNEL_SOURCE, self.side)
+        self.namespace: dict = {}
+        exec(source, self.namespace)
+        self.requests = 0
+
+    def rpc(self, code, deadline, on_stream, buffers) -> str:
+        import base64
+        import pickle
+
+        self.requests += 1
+        try:
+            reply = self.side["_handle"](self.namespace, buffers[0])
+        except Exception as error:  # noqa: BLE001 - as the kernel side reports it
+            reply = {"ok": False, "type": type(error).__name__, "module": type(error).__module__,
+                     "message": str(error)}
+        return base64.b64encode(pickle.dumps(reply, protocol=4)).decode("ascii")
+
+
+_REPEATED = {
+    "right": "def f(image):\n    return image * 2\n",
+    "keeps a state": "seen = []\ndef f(image):\n    seen.append(1)\n    return image * len(seen)\n",
+    "changes its input": "def f(image):\n    image *= 2\n    return image\n",
+    "fails the second time": "calls = [0]\ndef f(image):\n    calls[0] += 1\n"
+                             "    if calls[0] > 1:\n        raise ValueError('once only')\n    return image\n",
+}
+
+
+@pytest.mark.parametrize("kind", list(_REPEATED))
+def test_a_repeated_call_to_the_kernel_is_one_request_with_the_local_outcome(kind):
+    """feedback.call_repeatably makes both calls of a function in the student's kernel in one
+    round trip, and the learner reads the same message as when the function runs locally."""
+    import numpy as np
+
+    from autograder.feedback import CheckFailure, call_repeatably
+    from autograder.grading.channel import KernelChannel
+
+    def outcome(func):
+        image = np.arange(6.0).reshape(2, 3)
+        try:
+            return call_repeatably(func, image, name="f").tolist(), image.tolist()
+        except CheckFailure as failure:
+            return str(failure), image.tolist()
+
+    local: dict = {}
+    exec(_REPEATED[kind], local)
+    kernel = _InProcessKernel(_REPEATED[kind])
+    remote = KernelChannel(kernel).describe(["f"])["f"]
+    kernel.requests = 0
+    assert outcome(remote) == outcome(local["f"])
+    assert kernel.requests == 1
+    if kind == "right":
+        assert outcome(local["f"])[0] == [[0.0, 2.0, 4.0], [6.0, 8.0, 10.0]]
+    else:
+        expected = {"keeps a state": "gave a different result when it was called a second time",
+                    "changes its input": "changed its input array in place",
+                    "fails the second time": "raised ValueError: once only"}[kind]
+        assert expected in outcome(remote)[0]

@@ -49,11 +49,9 @@ HUB_CONFIG = accounts.DEPLOY / "jupyterhub_config.py"
 COMMON_SETTINGS = accounts.DEPLOY / "jupyter" / "common"
 SPAWN_TIMEOUT_MS = 240_000
 
-CANNOT_RUN = accounts.can_run_tests()
 pytestmark = [
     pytest.mark.xdist_group("jupyterhub"),
-    pytest.mark.skipif(CANNOT_RUN is not None and not os.environ.get("CI"),
-                       reason=f"{CANNOT_RUN} (CI runs it as root)"),
+    pytest.mark.needs_test_tools,
 ]
 
 
@@ -125,7 +123,7 @@ def _release(instructor: Account, exchange: Path, view: accounts.View) -> None:
 
 @pytest.fixture(scope="module")
 def hub():
-    assert CANNOT_RUN is None, CANNOT_RUN
+    accounts.require_accounts()
     timer = Timer()
     proxy = jupyterhub_proxy.ensure()
     timer.lap("proxy from npm (installed by make test-tools)")

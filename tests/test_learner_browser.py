@@ -23,6 +23,8 @@ from conftest import ROOT, subprocess_env
 sys.path.insert(0, str(ROOT / "tests" / "support"))
 from browser import chromium_page  # noqa: E402
 
+pytestmark = pytest.mark.needs_test_tools
+
 ASSIGNMENT = "01_images_as_arrays"
 TOKEN = "course-browser-test"
 

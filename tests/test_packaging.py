@@ -24,7 +24,8 @@ from conftest import ROOT
 sys.path.insert(0, str(ROOT / "tests" / "support"))
 import learner_env  # noqa: E402
 
-pytestmark = pytest.mark.xdist_group("packaging")  # one build, one clean install
+pytestmark = [pytest.mark.xdist_group("packaging"),  # one build, one clean install
+              pytest.mark.needs_test_tools]
 
 ASSIGNMENTS = paths.assignments(ROOT)
 

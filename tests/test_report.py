@@ -412,6 +412,7 @@ def test_the_command_line_writes_the_report_and_refuses_an_unknown_assignment(re
     assert "name one assignment, or give --all" in capsys.readouterr().err
 
 
+@pytest.mark.needs_test_tools
 def test_the_page_shows_in_chromium_with_its_plots_and_mistake_tables(reported, tmp_path):
     page_file = reported["out"] / f"{ASSIGNMENT}.html"
     with chromium_page(tmp_path / "screenshots") as page:

@@ -17,6 +17,8 @@ import pytest
 from autograder import paths, site
 from conftest import ROOT
 
+pytestmark = pytest.mark.needs_test_tools
+
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 

@@ -226,6 +226,7 @@ def main(argv: list[str]) -> int:
     sys.modules.setdefault("rfc3987_syntax", None)
 
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="autograder-bench-"))
+    base.mkdir(parents=True, exist_ok=True)
     os.chmod(base, 0o755)  # as root, submissions are read as nobody
     template = make_class(base / "template", args.students)
     print(f"class: {args.students} submissions of {ASSIGNMENT} in {template}", flush=True)

@@ -180,14 +180,21 @@ def _call(namespace, request):
                 for attr, item in list(vars(value).items())[:50]:
                     if isinstance(item, np.ndarray) and not item.dtype.hasobject:
                         before.append(((key, attr), item, item.copy()))
-    result = target(*args, **kwargs)
-    mutated = []
-    for key, value, copy in before:
-        if value.shape != copy.shape or not np.array_equal(value, copy, equal_nan=value.dtype.kind in "fc"):
-            mutated.append((key, _encode(value)))
-    for after_call in AFTER_CALL:  # plug-ins: changes made in place to other kinds of arguments
-        mutated += after_call(args, kwargs)
-    return {"ok": True, "value": _encode(result), "mutated": mutated}
+    times = request.get("times", 1)
+    results = []
+    for _ in range(times if type(times) is int and 1 <= times <= 2 else 1):
+        # each result is encoded before the next call, which may change what the first returned
+        results.append(_encode(target(*args, **kwargs)))
+        mutated = []
+        for key, value, copy in before:
+            if value.shape != copy.shape or not np.array_equal(value, copy, equal_nan=value.dtype.kind in "fc"):
+                mutated.append((key, _encode(value)))
+        for after_call in AFTER_CALL:  # plug-ins: changes made in place to other kinds of arguments
+            mutated += after_call(args, kwargs)
+        if mutated:  # the grader reports the changed input; a second call would see it changed
+            break
+    value = results[0] if "times" not in request else ("tuple", results)
+    return {"ok": True, "value": value, "mutated": mutated}
 
 
 def _handle(namespace, data):

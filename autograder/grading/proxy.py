@@ -41,6 +41,11 @@ class Remote:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self._ask("call", args=args, kwargs=kwargs)
 
+    def call_twice(self, *args: Any, **kwargs: Any) -> tuple:
+        """Call the object twice with the same arguments in one request (``feedback.call_repeatably``):
+        ``(first, second)``, or ``(first,)`` when the first call changed an argument in place."""
+        return self._ask("call", args=args, kwargs=kwargs, times=2)
+
     def __getattr__(self, attr: str) -> Any:
         if attr.startswith("__") and attr.endswith("__"):
             raise AttributeError(attr)

@@ -72,6 +72,17 @@ def can_run_tests() -> str | None:
     return None
 
 
+def require_accounts() -> None:
+    """In a test's set-up (after the test tools are built): skip on a machine where
+    :func:`can_run_tests` says no, unless it is CI, where the test must run and fails instead."""
+    import pytest
+
+    why = can_run_tests()
+    if why is not None and not os.environ.get("CI"):
+        pytest.skip(f"{why} (CI runs it as root)")
+    assert why is None, why
+
+
 def _others_can_enter(folder: Path) -> bool:
     return bool(folder.stat().st_mode & stat.S_IXOTH)
 
