@@ -357,6 +357,31 @@ def test_cell_is_empty_rejects_non_bool():
         check.cell_is_empty(lambda cell: "empty")
 
 
+def test_a_line_through_a_digit_is_removed_but_the_digit_stays_whole():
+    """cell_ink deletes straight lines, then puts back the ink under a deleted line where a
+    stroke goes on at both sides: a fold across a 1 leaves one digit, not two small pieces,
+    while a fold or a border line alone stays removed."""
+    fns = notebook()
+    paper = np.full((48, 48), 200, np.uint8)
+    fold, stroke = paper.copy(), paper.copy()
+    fold[22:28, :] = 70                      # a dark fold across the whole cell
+    stroke[10:38, 22:26] = 40                # the upright stroke of a 1
+    crossed = np.minimum(fold, stroke)
+    upright = paper.copy()
+    upright[:, 21:27] = 70                   # an upright fold through a lying stroke (a dash of a 7)
+    bar = paper.copy()
+    bar[14:18, 8:40] = 40
+    crossed_bar = np.minimum(upright, bar)
+
+    assert fns["digit_box"](fold) is None and fns["digit_box"](upright) is None
+    x, y, w, h = fns["digit_box"](crossed)   # the whole stroke (give or take the blur's pixel)
+    assert 21 <= x <= 22 and w <= 6 and y <= 10 and y + h >= 38
+    ink = fns["cell_ink"](crossed)
+    assert ink[10:38, 22:26].all() and not ink[22:28, :20].any() and not ink[22:28, 28:].any()
+    ink = fns["cell_ink"](crossed_bar)
+    assert ink[14:18, 8:40].all() and not ink[:12, 21:27].any() and not ink[20:, 21:27].any()
+
+
 # ---------------------------------------------------------------------------------------
 # cell_probabilities
 
