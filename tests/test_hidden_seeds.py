@@ -219,7 +219,8 @@ def _notebook_conditions(assignment: str):
 class Namespaces:
     """The globals a test cell runs in, per assignment: the notebook's imports and its
     solution functions (enough for a self-contained test cell), or, for a cell that reads
-    other notebook globals, the state after running every cell before it."""
+    other notebook globals, the state after running every cell before it but the other
+    test cells."""
     light: dict[str, dict] = field(default_factory=dict)
     before_cell: dict[tuple[str, str], dict] = field(default_factory=dict)
 
@@ -250,14 +251,16 @@ class Namespaces:
     def _run_notebook(self, assignment: str) -> None:
         namespace: dict[str, Any] = {"__name__": "__main__"}
         notebook = authoring.parse_source(paths.source_path(assignment, ROOT).read_text(encoding="utf-8"))
+        code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+        graded = [i for i, cell in enumerate(code) if cell.metadata.get("nbgrader", {}).get("grade")]
         with _notebook_conditions(assignment):
-            for cell in notebook.cells:
-                if cell.cell_type != "code":
-                    continue
-                grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            # Test cells define nothing later cells use and are run by the tests themselves;
+            # what follows the last test cell is never needed.
+            for cell in code[:graded[-1] + 1]:
                 if cell.metadata.get("nbgrader", {}).get("grade"):
-                    self.before_cell[(assignment, grade_id)] = dict(namespace)
-                exec(compile(cell.source, f"<{cell.id}>", "exec"), namespace)
+                    self.before_cell[(assignment, cell.metadata["nbgrader"]["grade_id"])] = dict(namespace)
+                else:
+                    exec(compile(cell.source, f"<{cell.id}>", "exec"), namespace)
 
 
 NAMESPACES = Namespaces()
@@ -319,14 +322,21 @@ def calls_under(name: str, variant: Callable, seed: int) -> list[Any]:
     return recorder.calls
 
 
-KIND_RUNS = [pytest.param(name, seed, id=f"{name}-seed{seed}")
+@functools.lru_cache(maxsize=None)
+def public_calls(name: str) -> tuple:
+    """The kinds of input the public run (seed 0) hands the first right variant: the same for
+    every hidden seed it is compared with, so made once per worker (a training for check.train)."""
+    return tuple(calls_under(name, VARIANTS[name][0], 0))
+
+
+# One xdist worker per function, so that its public run is made once.
+KIND_RUNS = [pytest.param(name, seed, id=f"{name}-seed{seed}", marks=pytest.mark.xdist_group(f"kinds-{name}"))
              for name in sorted(VARIANTS) for seed in sorted({*SEEDS.get(name, ()), *EXTRA_SEEDS})]
 
 
 @pytest.mark.parametrize("name, seed", KIND_RUNS)
 def test_hidden_runs_draw_the_same_kinds_of_input_as_the_public_run(name, seed):
-    variant = VARIANTS[name][0]
-    public, hidden = calls_under(name, variant, 0), calls_under(name, variant, seed)
+    public, hidden = public_calls(name), calls_under(name, VARIANTS[name][0], seed)
     # How many calls a seed makes may follow the data it draws (a photo's 81 cells, a
     # puzzle's givens); what must not change is which kinds of input the candidate gets.
     only_public, only_hidden = sorted(set(public) - set(hidden), key=repr), sorted(set(hidden) - set(public), key=repr)
