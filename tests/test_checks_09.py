@@ -24,7 +24,7 @@ from autograder.sudoku.train_digits import notebook_functions
 
 pytestmark = pytest.mark.xdist_group("sudoku")  # share the loaded model and rendered photos
 
-NAMES = ("to_gray", "binarize", "grid_score", "find_grid_corners", "warp_grid", "split_cells",
+NAMES = ("to_gray", "binarize", "grid_score", "refine_corners", "find_grid_corners", "warp_grid", "split_cells",
          "cell_ink", "digit_box", "cell_is_empty", "digit_image", "cell_probabilities", "load_digit_model",
          "conflicts", "CELLS", "_assign", "search", "solve_sudoku", "count_solutions", "best_reading", "read_sudoku",
          "GRID_SIZE")
@@ -130,6 +130,42 @@ def test_find_grid_corners_requires_grey_photos(nb):
 def test_find_grid_corners_rejects_wrong_shape():
     with pytest.raises(AssertionError, match=r"shape \(8,\)"):
         check.find_grid_corners(lambda image: np.zeros(8))
+
+
+def test_refine_corners_puts_a_misplaced_corner_where_the_sides_cross():
+    """A quadrilateral region with blobs stuck to two sides (text touching the grid): two
+    rough corners found 4-5 % of the side too far along a side (as when the corner is faint)
+    go back to where the straight sides cross; one a pixel off agrees with the crossing
+    and stays; the blobs do not pull the fitted lines."""
+    truth = np.array([[120.0, 70.0], [520.0, 95.0], [500.0, 430.0], [140.0, 410.0]])
+    mask = np.zeros((480, 640), np.uint8)
+    cv2.fillPoly(mask, [np.round(truth).astype(np.int32)], 255)
+    blob = truth[0] + 0.8 * (truth[1] - truth[0])            # on the top side, in the half next to top-right
+    cv2.circle(mask, (int(blob[0]), int(blob[1])), 14, 255, -1)
+    cv2.circle(mask, (497, 280), 10, 255, -1)                 # on the right side
+    outline = max(cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)[0], key=cv2.contourArea)
+    rough = truth.copy()
+    rough[0] += 0.05 * (truth[3] - truth[0])                  # top-left found too low on the left side
+    rough[1] += 0.04 * (truth[2] - truth[1])                  # top-right too low on the right side
+    rough[2] += [1.0, -1.0]                                   # bottom-right a pixel off
+    refined = np.asarray(notebook()["refine_corners"](outline, rough))
+    assert np.linalg.norm(refined[:2] - truth[:2], axis=1).max() < 1.0, refined
+    assert np.array_equal(refined[2:], rough[2:]), refined
+
+
+def test_find_grid_corners_finds_a_corner_missing_from_the_outline(nb):
+    """A drawn grid whose top and left borders fade out near the top-left corner (a faint
+    print): the outline has no corner there, the convex hull cuts it off, and the rough
+    corner lies about 3 % of the side down the left border. The refined one lies where the
+    borders, extended, cross."""
+    for seed in range(3):
+        flat = checks.draw_grid(360)
+        flat[:6, :30] = 235                                   # the top border fades out near the corner
+        flat[:12, :6] = 235                                   # and so does the left border's top end
+        image, truth = checks.perspective_scene(np.random.default_rng(seed), flat, (480, 640), clutter=False)
+        side = np.mean(np.linalg.norm(truth - np.roll(truth, 1, axis=0), axis=1))
+        error = np.linalg.norm(np.asarray(nb["find_grid_corners"](image)) - truth, axis=1) / side
+        assert error.max() < 0.01, (seed, error.round(3))
 
 
 # ---------------------------------------------------------------------------------------

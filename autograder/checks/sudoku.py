@@ -270,7 +270,8 @@ def expect_corners(got, truth: np.ndarray, where: str, tolerance: float) -> None
             "`cv2.approxPolyDP(hull, eps · perimeter, True)` for eps = 0.02, 0.04, 0.06; accept 4 "
             "points with `grid_score >= 14`, else try `trim_attachments`. Order the points: "
             "top-left min(x + y), top-right min(y − x), bottom-right max(x + y), bottom-left "
-            "max(y − x). A blank page: `ValueError`.",
+            "max(y − x); return `refine_corners(contour, corners) / scale`. A blank page: "
+            "`ValueError`.",
     code="```python\n"
          "gray = to_gray(image, 'luminosity'); scale = min(1.0, 640 / max(gray.shape))\n"
          "if scale < 1: gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)\n"
@@ -283,7 +284,7 @@ def expect_corners(got, truth: np.ndarray, where: str, tolerance: float) -> None
          "    if len(quad) == 4:\n"
          "        q = quad.reshape(4, 2).astype(float); s, d = q.sum(1), q[:, 1] - q[:, 0]\n"
          "        q = q[[s.argmin(), d.argmin(), s.argmax(), d.argmax()]]\n"
-         "        if grid_score(binary, q) >= 14: return q / scale\n"
+         "        if grid_score(binary, q) >= 14: return refine_corners(c, q) / scale\n"
          "raise ValueError('no grid found')\n```",
 ))
 def check_find_grid_corners(find_grid_corners, seed: int = 0) -> None:
