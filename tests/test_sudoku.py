@@ -22,9 +22,9 @@ REAL_PHOTOS = ROOT.parent / "shared" / "sudoku_photos"
 SUMMARY = re.compile(r"^photos (\d+) grids_correct (\d+) cells_accuracy ([\d.]+) "
                      r"digits_accuracy ([\d.]+) ms_per_photo ([\d.]+) cpu_ms_per_photo ([\d.]+)$", re.MULTILINE)
 # Measured with `autograder bench sudoku ../shared/sudoku_photos --half even|odd` and the
-# shipped model (issue 15): 80 of the 81 even-numbered photos, 75 of the 79 odd ones; on the
-# sample of every tenth photo that the test reads, 15 of 16 grids (image1008 misses one 3),
-# cells 0.9992. The floors leave room for a different CPU's rounding, not for a regression.
+# shipped model (issue 15): 81 of the 81 even-numbered photos, 78 of the 79 odd ones; on the
+# sample of every tenth photo that the test reads, 16 of 16 grids, cells 1.0. The floors
+# (set when the sample read 15 of 16) leave room for a different CPU's rounding.
 SAMPLE_FLOOR = {"grids": 15, "cells_accuracy": 0.999}
 
 
