@@ -398,7 +398,7 @@ def crossing(line1, line2):
     if abs(sine) < 0.1:
         return None
     s = ((x2 - x1) * dy2 - (y2 - y1) * dx2) / sine
-    return np.array([x1 + s * dx1, y1 + s * dy1])
+    return x1 + s * dx1, y1 + s * dy1
 
 
 def refine_corners(contour, corners):
@@ -410,7 +410,8 @@ def refine_corners(contour, corners):
     is 2 % to 8 % of the mean side away from. Closer, the two agree (the rough corner is
     a pixel of the outline); farther, or with a line not found, the fit is not trusted."""
     points = outline_pixels(contour)
-    corners = np.asarray(corners, np.float32)
+    rough = np.asarray(corners, np.float64)
+    corners = rough.astype(np.float32)
     sides = np.roll(corners, -1, axis=0) - corners  # side i goes from corner i to corner i + 1
     lengths = np.hypot(sides[:, 0], sides[:, 1])
     normals = np.column_stack([-sides[:, 1], sides[:, 0]]) / lengths[:, None]
@@ -418,18 +419,18 @@ def refine_corners(contour, corners):
     across = normals @ points.T - (corners * normals).sum(axis=1)[:, None]  # row i: side i
     near = (np.abs(across) < 0.06 * lengths[:, None]) & (along > 0.05) & (along < 0.95)
     first_half = along < 0.5  # 0 at corner i, 1 at corner i + 1
+    stretches = (near & first_half, near & ~first_half)
     halves = []
     for i in range(4):  # the lines of side i's first and second halves
         theta, rho = math.atan2(normals[i, 1], normals[i, 0]), float(corners[i] @ normals[i])
-        halves.append([edge_line(points[near[i] & half], theta, rho, lengths[i])
-                       for half in (first_half[i], ~first_half[i])])
-    side = lengths.mean()
-    refined = corners.astype(np.float64)
+        halves.append([edge_line(points[stretch[i]], theta, rho, lengths[i]) for stretch in stretches])
+    side = float(lengths.mean())
+    refined = rough.copy()
     for i in range(4):  # corner i: the end of side i - 1 (its second half), the start of side i
         if halves[i - 1][1] is None or halves[i][0] is None:
             continue
         point = crossing(halves[i - 1][1], halves[i][0])
-        if point is not None and 0.02 * side <= np.linalg.norm(point - corners[i]) <= 0.08 * side:
+        if point is not None and 0.02 * side <= math.dist(point, rough[i]) <= 0.08 * side:
             refined[i] = point
     return refined
 
