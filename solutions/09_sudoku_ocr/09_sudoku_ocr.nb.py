@@ -517,7 +517,7 @@ def find_grid_corners(image):
         if quad is not None and grid_score(binary, quad) >= 14:
             return refine_corners(contour, quad) / scale
         if fallback is None and quad is not None:
-            fallback = refine_corners(contour, quad)
+            fallback = (contour, quad)  # refined only if no later region passes
         core = trim_attachments(contour, binary.shape)
         if core is not None and cv2.contourArea(core) >= 0.03 * gray.size:
             quad = four_corners(core)
@@ -525,7 +525,7 @@ def find_grid_corners(image):
                 return refine_corners(core, quad) / scale
     if fallback is None:
         raise ValueError("no four-sided region found: is there a Sudoku grid in the photo?")
-    return fallback / scale
+    return refine_corners(*fallback) / scale
     ### END SOLUTION
 
 
